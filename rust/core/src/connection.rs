@@ -1,0 +1,93 @@
+//! A session bound to a transport: `poll` moves datagrams between them and runs the timers.
+//! This is the whole I/O layer; the Godot classes and the UDP tests both use it.
+
+use std::cell::RefCell;
+use std::io;
+use std::time::Instant;
+
+use crate::{DtlsError, Session, Transport};
+
+/// Most datagrams one `poll` reads, so a flood cannot stall a frame.
+const MAX_DATAGRAMS_PER_POLL: usize = 4096;
+/// Largest UDP payload.
+const RECV_BUFFER_SIZE: usize = 65536;
+
+thread_local! {
+    static RECV_BUFFER: RefCell<Vec<u8>> = RefCell::new(vec![0; RECV_BUFFER_SIZE]);
+}
+
+/// A [`Session`] and the [`Transport`] that carries its datagrams.
+#[derive(Debug)]
+pub struct Connection<T: Transport> {
+    session: Session,
+    transport: T,
+}
+
+impl<T: Transport> Connection<T> {
+    /// Binds a session to a transport and sends whatever the session already has queued.
+    pub fn new(session: Session, transport: T) -> Connection<T> {
+        let mut c = Connection { session, transport };
+        c.flush();
+        c
+    }
+
+    /// Reads every waiting datagram into the session, runs its timers, sends its output.
+    pub fn poll(&mut self, now: Instant) -> io::Result<()> {
+        let result = RECV_BUFFER.with(|buf| {
+            let mut buf = buf.borrow_mut();
+            for _ in 0..MAX_DATAGRAMS_PER_POLL {
+                match self.transport.recv(&mut buf)? {
+                    Some(n) => self.session.handle_datagram(now, &buf[..n]),
+                    None => break,
+                }
+            }
+            Ok(())
+        });
+        self.session.handle_timeout(now);
+        self.flush();
+        result
+    }
+
+    /// Encrypts and sends one application packet.
+    pub fn send(&mut self, packet: &[u8]) -> Result<(), DtlsError> {
+        let result = self.session.send(packet);
+        self.flush();
+        result
+    }
+
+    /// Sends every datagram the session has queued.
+    pub fn flush(&mut self) {
+        let transport = &mut self.transport;
+        self.session.drain_transmit(|d| {
+            if let Err(e) = transport.send(d) {
+                log::debug!("DTLS datagram of {} bytes not sent: {e}", d.len());
+            }
+        });
+    }
+
+    /// Closes the session (close_notify when connected) and sends that out.
+    pub fn close(&mut self) {
+        self.session.close();
+        self.flush();
+    }
+
+    /// The session.
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    /// The session, mutably (to receive packets or read its state).
+    pub fn session_mut(&mut self) -> &mut Session {
+        &mut self.session
+    }
+
+    /// The transport.
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+
+    /// The transport, mutably.
+    pub fn transport_mut(&mut self) -> &mut T {
+        &mut self.transport
+    }
+}

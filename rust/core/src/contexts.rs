@@ -1,0 +1,132 @@
+//! Building OpenSSL contexts from our configs, and per-session SSL objects from them.
+//! Client contexts are cached: building one can mean loading the whole system trust store.
+
+use std::ffi::c_uint;
+use std::sync::OnceLock;
+
+use openssl::ex_data::Index;
+use openssl::ssl::{
+    Ssl, SslContext, SslContextBuilder, SslMethod, SslMode, SslOptions, SslVerifyMode, SslVersion,
+};
+use openssl::x509::store::X509StoreBuilder;
+use openssl::x509::verify::X509VerifyFlags;
+use parking_lot::Mutex;
+
+use crate::pem::certificates_from_pem;
+use crate::{ffi, trust_store, ClientConfig, DtlsError, DtlsVersion, Settings, Verification};
+
+/// How many distinct client contexts stay cached.
+const CLIENT_CACHE_SIZE: usize = 16;
+
+type CacheEntry = (Verification, Settings, SslContext);
+static CLIENT_CACHE: Mutex<Vec<CacheEntry>> = Mutex::new(Vec::new());
+
+fn ssl_version(v: DtlsVersion) -> SslVersion {
+    match v {
+        DtlsVersion::Dtls1_2 => SslVersion::DTLS1_2,
+    }
+}
+
+/// A DTLS context with our common settings applied.
+pub(crate) fn base_builder(settings: &Settings) -> Result<SslContextBuilder, DtlsError> {
+    settings.validate()?;
+    let mut b = SslContextBuilder::new(SslMethod::dtls())?;
+    b.set_min_proto_version(Some(ssl_version(settings.min_version)))?;
+    b.set_max_proto_version(Some(ssl_version(settings.max_version)))?;
+    b.set_cipher_list(&settings.cipher_list)
+        .map_err(|e| DtlsError::InvalidConfig(format!("cipher list {:?}: {e}", settings.cipher_list)))?;
+    // We set the MTU ourselves (no socket to query); no renegotiation; the server picks the cipher.
+    b.set_options(
+        SslOptions::NO_QUERY_MTU | SslOptions::NO_RENEGOTIATION | SslOptions::CIPHER_SERVER_PREFERENCE,
+    );
+    // Idle sessions give their read/write buffers back.
+    b.set_mode(SslMode::RELEASE_BUFFERS);
+    Ok(b)
+}
+
+/// The client context for `config` (its verification and settings), from the cache when possible.
+pub(crate) fn client_context(config: &ClientConfig) -> Result<SslContext, DtlsError> {
+    {
+        let cache = CLIENT_CACHE.lock();
+        if let Some((_, _, ctx)) = cache
+            .iter()
+            .find(|(v, s, _)| *v == config.verification && *s == config.settings)
+        {
+            return Ok(ctx.clone());
+        }
+    }
+    let ctx = build_client_context(config)?;
+    let mut cache = CLIENT_CACHE.lock();
+    if cache.len() >= CLIENT_CACHE_SIZE {
+        cache.remove(0);
+    }
+    cache.push((config.verification.clone(), config.settings.clone(), ctx.clone()));
+    Ok(ctx)
+}
+
+fn build_client_context(config: &ClientConfig) -> Result<SslContext, DtlsError> {
+    let mut b = base_builder(&config.settings)?;
+    match &config.verification {
+        Verification::Off => b.set_verify(SslVerifyMode::NONE),
+        Verification::SystemRoots => {
+            let source = trust_store::load_system_roots(&mut b);
+            log::debug!("DTLS client trusts the system roots from {source}");
+            b.set_verify(SslVerifyMode::PEER);
+        }
+        Verification::TrustedPem(pem) => {
+            let mut store = X509StoreBuilder::new()?;
+            for cert in certificates_from_pem(pem)? {
+                store.add_cert(cert)?;
+            }
+            // A trusted leaf or intermediate is an anchor of its own.
+            store.set_flags(X509VerifyFlags::PARTIAL_CHAIN)?;
+            b.set_cert_store(store.build());
+            b.set_verify(SslVerifyMode::PEER);
+        }
+    }
+    Ok(b.build())
+}
+
+/// Index of the per-SSL initial retransmission timeout (µs) read by [`retransmit_timer`].
+fn rto_index() -> Result<Index<Ssl, c_uint>, DtlsError> {
+    static INDEX: OnceLock<Result<Index<Ssl, c_uint>, String>> = OnceLock::new();
+    INDEX
+        .get_or_init(|| Ssl::new_ex_index::<c_uint>().map_err(|e| e.to_string()))
+        .clone()
+        .map_err(DtlsError::Ssl)
+}
+
+/// OpenSSL's DTLS timer callback: the first timeout is the session's configured initial value,
+/// each retry doubles it, up to 60 s (RFC 6347 4.2.4.1).
+unsafe extern "C" fn retransmit_timer(s: *mut openssl_sys::SSL, timer_us: c_uint) -> c_uint {
+    const MAX_US: c_uint = 60_000_000;
+    if timer_us > 0 {
+        return timer_us.saturating_mul(2).min(MAX_US);
+    }
+    let initial = match rto_index() {
+        // SAFETY: `s` is the live SSL object OpenSSL calls us for; the slot, when set, holds a
+        // `Box<c_uint>` stored by `new_ssl` through `set_ex_data`, so the pointer reads a c_uint.
+        Ok(index) => unsafe {
+            let p = openssl_sys::SSL_get_ex_data(s, index.as_raw()) as *const c_uint;
+            if p.is_null() {
+                None
+            } else {
+                Some(*p)
+            }
+        },
+        Err(_) => None,
+    };
+    initial.unwrap_or(1_000_000).clamp(1_000, MAX_US)
+}
+
+/// A new SSL object from `ctx` with the session settings (MTU, retransmission timer) applied.
+pub(crate) fn new_ssl(ctx: &SslContext, settings: &Settings) -> Result<Ssl, DtlsError> {
+    let mut ssl = Ssl::new(ctx)?;
+    let mtu = u32::try_from(settings.mtu)
+        .map_err(|_| DtlsError::InvalidConfig(format!("MTU {} too large", settings.mtu)))?;
+    ssl.set_mtu(mtu)?;
+    let initial_us = c_uint::try_from(settings.initial_retransmit.as_micros()).unwrap_or(c_uint::MAX);
+    ssl.set_ex_data(rto_index()?, initial_us);
+    ffi::dtls_set_timer_cb(&ssl, retransmit_timer);
+    Ok(ssl)
+}

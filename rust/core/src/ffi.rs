@@ -1,0 +1,108 @@
+//! The few OpenSSL DTLS entry points the `openssl` crate does not bind: the DTLS timer macros,
+//! `DTLSv1_listen`, `DTLS_get_data_mtu` and `DTLS_set_timer_cb`.
+
+use std::ffi::{c_int, c_long, c_uint, c_void};
+use std::time::Duration;
+
+use foreign_types::ForeignTypeRef;
+use openssl::ssl::SslRef;
+use openssl_sys::SSL;
+
+const DTLS_CTRL_GET_TIMEOUT: c_int = 73;
+const DTLS_CTRL_HANDLE_TIMEOUT: c_int = 74;
+
+/// `struct timeval` as OpenSSL fills it; zeroed first so any padding reads as zero.
+#[repr(C)]
+#[derive(Default)]
+struct Timeval {
+    tv_sec: c_long,
+    tv_usec: c_long,
+}
+
+/// Signature of OpenSSL's `DTLS_timer_cb`.
+pub(crate) type TimerCallback = unsafe extern "C" fn(s: *mut SSL, timer_us: c_uint) -> c_uint;
+
+extern "C" {
+    fn DTLSv1_listen(s: *mut SSL, client: *mut c_void) -> c_int;
+    fn BIO_ADDR_new() -> *mut c_void;
+    fn BIO_ADDR_free(addr: *mut c_void);
+    fn DTLS_get_data_mtu(s: *const SSL) -> usize;
+    fn DTLS_set_timer_cb(s: *mut SSL, cb: Option<TimerCallback>);
+}
+
+/// Time left on the DTLS retransmission timer, or `None` when it is not running.
+pub(crate) fn dtls_get_timeout(ssl: &SslRef) -> Option<Duration> {
+    let mut tv = Timeval::default();
+    // SAFETY: `ssl` is a live SSL object; DTLS_CTRL_GET_TIMEOUT writes one `struct timeval`
+    // (two longs on every platform we build for) through the pointer, which points at `tv`.
+    let running = unsafe {
+        openssl_sys::SSL_ctrl(
+            ssl.as_ptr(),
+            DTLS_CTRL_GET_TIMEOUT,
+            0,
+            &mut tv as *mut Timeval as *mut c_void,
+        )
+    };
+    if running <= 0 {
+        return None;
+    }
+    let secs = u64::try_from(tv.tv_sec).unwrap_or(0);
+    let micros = u64::try_from(tv.tv_usec).unwrap_or(0);
+    Some(Duration::from_secs(secs) + Duration::from_micros(micros))
+}
+
+/// Runs OpenSSL's timeout handling: retransmits the last flight if the timer expired.
+/// Returns OpenSSL's result: 1 retransmitted, 0 nothing to do, negative on failure.
+pub(crate) fn dtls_handle_timeout(ssl: &SslRef) -> c_long {
+    // SAFETY: `ssl` is a live SSL object and DTLS_CTRL_HANDLE_TIMEOUT takes no pointer argument.
+    unsafe {
+        openssl_sys::SSL_ctrl(
+            ssl.as_ptr(),
+            DTLS_CTRL_HANDLE_TIMEOUT,
+            0,
+            std::ptr::null_mut(),
+        )
+    }
+}
+
+/// Largest application payload one record can carry in one datagram with the current cipher;
+/// 0 before a cipher is negotiated.
+pub(crate) fn dtls_data_mtu(ssl: &SslRef) -> usize {
+    // SAFETY: `ssl` is a live SSL object; the call only reads it.
+    unsafe { DTLS_get_data_mtu(ssl.as_ptr()) }
+}
+
+/// Installs the function OpenSSL asks for the next retransmission timeout.
+pub(crate) fn dtls_set_timer_cb(ssl: &SslRef, cb: TimerCallback) {
+    // SAFETY: `ssl` is a live SSL object; `cb` is a plain function that lives forever.
+    unsafe { DTLS_set_timer_cb(ssl.as_ptr(), Some(cb)) }
+}
+
+/// Owned `BIO_ADDR`, which `DTLSv1_listen` fills with the peer address (unused: our BIO has none).
+pub(crate) struct BioAddr(*mut c_void);
+
+impl BioAddr {
+    pub(crate) fn new() -> Option<BioAddr> {
+        // SAFETY: BIO_ADDR_new has no preconditions; a null result is checked.
+        let p = unsafe { BIO_ADDR_new() };
+        (!p.is_null()).then_some(BioAddr(p))
+    }
+}
+
+impl Drop for BioAddr {
+    fn drop(&mut self) {
+        // SAFETY: the pointer came from BIO_ADDR_new, is non-null and is freed once.
+        unsafe { BIO_ADDR_free(self.0) }
+    }
+}
+
+// SAFETY: a BIO_ADDR is plain memory with no thread affinity; it is only used through &mut.
+unsafe impl Send for BioAddr {}
+
+/// `DTLSv1_listen`: reads one datagram from the SSL's BIO and answers it statelessly.
+/// 1: a ClientHello with a valid cookie arrived and the SSL continues as a server session;
+/// 0: nothing to accept (a HelloVerifyRequest may have been written); negative: fatal.
+pub(crate) fn dtls_listen(ssl: &SslRef, addr: &mut BioAddr) -> c_int {
+    // SAFETY: `ssl` is a live SSL object with a BIO attached; `addr` is a live BIO_ADDR.
+    unsafe { DTLSv1_listen(ssl.as_ptr(), addr.0) }
+}

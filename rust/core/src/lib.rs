@@ -1,0 +1,40 @@
+//! Sans-IO DTLS over OpenSSL, with no Godot types: sessions take datagrams and the time and give
+//! back datagrams, application packets, a deadline and a status. A stateless cookie server sits in
+//! front of server sessions. [`Connection`] binds a session to a [`Transport`] (one datagram in,
+//! one out); [`UdpTransport`] and [`UdpServer`] do that over `std::net::UdpSocket`.
+
+mod certificates;
+mod client_config;
+mod connection;
+mod contexts;
+mod cookie_jar;
+mod datagram_io;
+mod error;
+mod ffi;
+mod packet_queue;
+pub mod pem;
+mod server;
+mod session;
+mod settings;
+mod stats;
+mod status;
+mod transport;
+mod trust_store;
+mod udp_server;
+
+pub use certificates::{generate_key, params_for, self_signed, Identity, KeyType};
+pub use client_config::{ClientConfig, Verification};
+pub use connection::Connection;
+pub use cookie_jar::COOKIE_LEN;
+pub use error::DtlsError;
+pub use packet_queue::PacketQueue;
+pub use server::{Accept, Server, ServerConfig};
+pub use session::{Role, Session};
+pub use settings::{DtlsVersion, Settings, DEFAULT_CIPHERS, DEFAULT_MTU, MAX_MTU, MIN_MTU};
+pub use stats::Stats;
+pub use status::Status;
+pub use transport::{Transport, UdpTransport};
+pub use udp_server::UdpServer;
+
+/// Re-exported so users of the core can build certificate parameters (CA chains, validity).
+pub use rcgen;

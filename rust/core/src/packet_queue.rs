@@ -1,0 +1,76 @@
+//! A FIFO of byte packets that recycles its buffers, so steady traffic allocates nothing.
+
+use std::collections::VecDeque;
+
+/// How many spare buffers a queue keeps for reuse; few, so idle sessions stay small.
+const SPARE_LIMIT: usize = 4;
+
+/// FIFO of packets (datagrams or application messages) with buffer reuse.
+#[derive(Default, Debug)]
+pub struct PacketQueue {
+    items: VecDeque<Vec<u8>>,
+    spare: Vec<Vec<u8>>,
+}
+
+impl PacketQueue {
+    /// Appends a copy of `data` as one packet.
+    pub fn push(&mut self, data: &[u8]) {
+        let mut buf = self.spare.pop().unwrap_or_default();
+        buf.clear();
+        buf.extend_from_slice(data);
+        self.items.push_back(buf);
+    }
+
+    /// Removes and returns the oldest packet.
+    pub fn pop(&mut self) -> Option<Vec<u8>> {
+        self.items.pop_front()
+    }
+
+    /// Moves the oldest packet into `out` (whose old buffer is kept for reuse); false when empty.
+    pub fn pop_into(&mut self, out: &mut Vec<u8>) -> bool {
+        match self.items.pop_front() {
+            Some(mut packet) => {
+                std::mem::swap(out, &mut packet);
+                self.recycle(packet);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Hands every packet, oldest first, to `f` and empties the queue.
+    pub fn drain_with(&mut self, mut f: impl FnMut(&[u8])) {
+        while let Some(packet) = self.items.pop_front() {
+            f(&packet);
+            self.recycle(packet);
+        }
+    }
+
+    /// Gives a buffer back for reuse.
+    pub fn recycle(&mut self, buf: Vec<u8>) {
+        if self.spare.len() < SPARE_LIMIT && buf.capacity() <= 64 * 1024 {
+            self.spare.push(buf);
+        }
+    }
+
+    /// The oldest packet, without removing it.
+    pub fn front(&self) -> Option<&[u8]> {
+        self.items.front().map(Vec::as_slice)
+    }
+
+    /// Number of packets waiting.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// True when no packet waits.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Drops every waiting packet and the spare buffers.
+    pub fn clear(&mut self) {
+        self.items.clear();
+        self.spare.clear();
+    }
+}

@@ -1,0 +1,159 @@
+//! The DTLS server: a stateless cookie exchange (HelloVerifyRequest) in front of session creation.
+//! Nothing is kept for a client until it comes back with a valid cookie.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use openssl::ssl::{SslContext, SslStream, SslVerifyMode};
+
+use crate::cookie_jar::CookieJar;
+use crate::datagram_io::DatagramIo;
+use crate::pem::{certificates_from_pem, private_key_from_pem};
+use crate::{contexts, ffi, DtlsError, Session, Settings};
+
+/// Configuration of a server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerConfig {
+    /// The server certificate, PEM; more certificates after it are sent as its chain.
+    pub certificate_pem: String,
+    /// The private key of the certificate, PEM.
+    pub private_key_pem: String,
+    /// Extra chain certificates (intermediates), PEM, sent after those in `certificate_pem`.
+    pub chain_pem: Option<String>,
+    /// MTU, timers, versions, ciphers for every session.
+    pub settings: Settings,
+    /// How often the cookie secret changes (cookies stay valid for one to two periods).
+    pub cookie_rotation: Duration,
+}
+
+impl ServerConfig {
+    /// A server with this certificate and key and default settings.
+    pub fn new(certificate_pem: impl Into<String>, private_key_pem: impl Into<String>) -> Self {
+        ServerConfig {
+            certificate_pem: certificate_pem.into(),
+            private_key_pem: private_key_pem.into(),
+            chain_pem: None,
+            settings: Settings::default(),
+            cookie_rotation: Duration::from_secs(30),
+        }
+    }
+}
+
+/// What [`Server::accept`] made of a datagram from a client it has no session with.
+#[derive(Debug)]
+pub enum Accept {
+    /// Send this HelloVerifyRequest back to the client; nothing about it was kept.
+    HelloVerify(Vec<u8>),
+    /// The ClientHello carried a valid cookie: a handshaking session, its first flight queued.
+    Session(Box<Session>),
+    /// Not a usable ClientHello: drop the datagram.
+    Ignored,
+}
+
+/// A DTLS server: one OpenSSL context, the cookie secrets, and a reusable listening SSL object.
+pub struct Server {
+    ctx: SslContext,
+    settings: Settings,
+    cookies: Arc<CookieJar>,
+    listener: Option<SslStream<DatagramIo>>,
+    peer_addr: ffi::BioAddr,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server").field("settings", &self.settings).finish_non_exhaustive()
+    }
+}
+
+impl Server {
+    /// Builds the server context: checks the certificate, chain and key belong together.
+    pub fn new(config: &ServerConfig, now: Instant) -> Result<Server, DtlsError> {
+        if config.cookie_rotation.is_zero() {
+            return Err(DtlsError::InvalidConfig("cookie rotation must be above zero".into()));
+        }
+        let mut certs = certificates_from_pem(&config.certificate_pem)?.into_iter();
+        let leaf = certs.next().ok_or_else(|| {
+            DtlsError::InvalidCertificate("no server certificate in the PEM text".into())
+        })?;
+        let key = private_key_from_pem(&config.private_key_pem)?;
+        let mut b = contexts::base_builder(&config.settings)?;
+        b.set_certificate(&leaf)
+            .map_err(|e| DtlsError::InvalidCertificate(e.to_string()))?;
+        let extra = match &config.chain_pem {
+            Some(pem) if !crate::pem::clean_pem(pem).is_empty() => certificates_from_pem(pem)?,
+            _ => Vec::new(),
+        };
+        for cert in certs.chain(extra) {
+            b.add_extra_chain_cert(cert)
+                .map_err(|e| DtlsError::InvalidCertificate(e.to_string()))?;
+        }
+        b.set_private_key(&key)
+            .map_err(|e| DtlsError::InvalidKey(e.to_string()))?;
+        b.check_private_key().map_err(|_| {
+            DtlsError::InvalidKey("the private key does not belong to the certificate".into())
+        })?;
+        b.set_verify(SslVerifyMode::NONE);
+        let cookies = Arc::new(CookieJar::new(config.cookie_rotation, now)?);
+        let jar = Arc::clone(&cookies);
+        b.set_cookie_generate_cb(move |_, out| Ok(jar.generate(out)));
+        let jar = Arc::clone(&cookies);
+        b.set_cookie_verify_cb(move |_, cookie| jar.verify(cookie));
+        let peer_addr = ffi::BioAddr::new()
+            .ok_or_else(|| DtlsError::Ssl("BIO_ADDR_new failed".into()))?;
+        Ok(Server {
+            ctx: b.build(),
+            settings: config.settings.clone(),
+            cookies,
+            listener: None,
+            peer_addr,
+        })
+    }
+
+    /// The settings every session of this server gets.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Answers a datagram from `peer` (any stable bytes naming the client's address and port, e.g.
+    /// `"203.0.113.7:4433"`), a client that has no session yet. A ClientHello without a valid
+    /// cookie gets a HelloVerifyRequest and leaves no trace; one with a valid cookie becomes a
+    /// session.
+    pub fn accept(&mut self, now: Instant, peer: &[u8], datagram: &[u8]) -> Accept {
+        if let Err(e) = self.cookies.prepare(now, peer) {
+            log::warn!("DTLS server: cookie computation failed: {e}");
+            return Accept::Ignored;
+        }
+        let mut listener = match self.listener.take() {
+            Some(l) => l,
+            None => match self.new_listener() {
+                Ok(l) => l,
+                Err(e) => {
+                    log::warn!("DTLS server: cannot create a listening SSL object: {e}");
+                    return Accept::Ignored;
+                }
+            },
+        };
+        listener.get_mut().deliver(datagram);
+        let result = ffi::dtls_listen(listener.ssl(), &mut self.peer_addr);
+        listener.get_mut().discard_unread();
+        // Garbage leaves reasons on OpenSSL's thread-local error queue: clear them.
+        let _ = openssl::error::ErrorStack::get();
+        if result > 0 {
+            return Accept::Session(Box::new(Session::accepted(listener, &self.settings, now)));
+        }
+        let reply = listener.get_mut().outgoing.pop();
+        if result == 0 {
+            self.listener = Some(listener);
+        }
+        match reply {
+            Some(hello_verify) => Accept::HelloVerify(hello_verify),
+            None => Accept::Ignored,
+        }
+    }
+
+    fn new_listener(&self) -> Result<SslStream<DatagramIo>, DtlsError> {
+        let mut ssl = contexts::new_ssl(&self.ctx, &self.settings)?;
+        ssl.set_accept_state();
+        Ok(SslStream::new(ssl, DatagramIo::default())?)
+    }
+}

@@ -1,0 +1,404 @@
+//! A sans-IO DTLS session (client or server): datagrams and the time go in; datagrams to send,
+//! decrypted application packets, the next deadline and a status come out.
+
+use std::cell::RefCell;
+use std::time::{Duration, Instant};
+
+use openssl::ssl::{ErrorCode, SslStream};
+
+use crate::datagram_io::DatagramIo;
+use crate::settings::AEAD_RECORD_OVERHEAD;
+use crate::{contexts, ffi, ClientConfig, DtlsError, PacketQueue, Settings, Stats, Status};
+
+/// Largest plaintext of one DTLS record (2^14) plus slack: the read buffer size.
+const MAX_RECORD_PLAINTEXT: usize = 16 * 1024 + 256;
+
+thread_local! {
+    /// Decryption buffer shared by every session on this thread (keeps idle sessions small).
+    static READ_BUFFER: RefCell<Vec<u8>> = RefCell::new(vec![0; MAX_RECORD_PLAINTEXT]);
+}
+
+/// Which side of the handshake a session plays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Client,
+    Server,
+}
+
+/// One DTLS association with one peer. Feed it with [`Session::handle_datagram`] and
+/// [`Session::handle_timeout`]; take its output with [`Session::drain_transmit`] and
+/// [`Session::recv`]. It never touches a socket or the clock by itself, except that OpenSSL's own
+/// retransmission timer runs on the system's clock, so `now` should be `Instant::now()`.
+pub struct Session {
+    stream: SslStream<DatagramIo>,
+    role: Role,
+    status: Status,
+    handshake_deadline: Option<Instant>,
+    handshake_timeout: Duration,
+    retransmit_at: Option<Instant>,
+    received: PacketQueue,
+    mtu: usize,
+    max_packet: usize,
+    failure: Option<String>,
+    stats: Stats,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("role", &self.role)
+            .field("status", &self.status)
+            .field("failure", &self.failure)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The reasons OpenSSL put on its error stack, joined; or the error's own text.
+fn describe(e: &openssl::ssl::Error) -> String {
+    if let Some(stack) = e.ssl_error() {
+        let reasons: Vec<&str> = stack.errors().iter().filter_map(|e| e.reason()).collect();
+        if !reasons.is_empty() {
+            return reasons.join("; ");
+        }
+    }
+    if let Some(io) = e.io_error() {
+        return io.to_string();
+    }
+    match e.code() {
+        ErrorCode::SYSCALL => "the peer closed the connection".to_string(),
+        _ => e.to_string(),
+    }
+}
+
+fn is_retry(e: &openssl::ssl::Error) -> bool {
+    matches!(e.code(), ErrorCode::WANT_READ | ErrorCode::WANT_WRITE)
+}
+
+impl Session {
+    /// Starts a client handshake; the ClientHello is ready in [`Session::drain_transmit`].
+    pub fn client(config: &ClientConfig, now: Instant) -> Result<Session, DtlsError> {
+        let ctx = contexts::client_context(config)?;
+        let mut ssl = contexts::new_ssl(&ctx, &config.settings)?;
+        if let Some(host) = config.hostname() {
+            match host.parse::<std::net::IpAddr>() {
+                Ok(ip) => ssl.param_mut().set_ip(ip)?,
+                Err(_) => {
+                    ssl.param_mut().set_host(host)?;
+                    ssl.set_hostname(host)?;
+                }
+            }
+        }
+        ssl.set_connect_state();
+        let stream = SslStream::new(ssl, DatagramIo::default())?;
+        let mut session = Session::new(stream, Role::Client, &config.settings, now);
+        session.drive_handshake(now);
+        Ok(session)
+    }
+
+    /// A server session whose ClientHello (with a valid cookie) `DTLSv1_listen` already took.
+    pub(crate) fn accepted(
+        stream: SslStream<DatagramIo>,
+        settings: &Settings,
+        now: Instant,
+    ) -> Session {
+        let mut session = Session::new(stream, Role::Server, settings, now);
+        session.drive_handshake(now);
+        session
+    }
+
+    fn new(stream: SslStream<DatagramIo>, role: Role, settings: &Settings, now: Instant) -> Self {
+        Session {
+            stream,
+            role,
+            status: Status::Handshaking,
+            handshake_deadline: Some(now + settings.handshake_timeout),
+            handshake_timeout: settings.handshake_timeout,
+            retransmit_at: None,
+            received: PacketQueue::default(),
+            mtu: settings.mtu,
+            max_packet: settings.mtu.saturating_sub(AEAD_RECORD_OVERHEAD),
+            failure: None,
+            stats: Stats::default(),
+        }
+    }
+
+    /// Client or server.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// Current status.
+    pub fn status(&self) -> Status {
+        self.status
+    }
+
+    /// Why the session ended in an error status, in words.
+    pub fn failure(&self) -> Option<&str> {
+        self.failure.as_deref()
+    }
+
+    /// Traffic counters.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// The UDP payload limit this session writes to.
+    pub fn mtu(&self) -> usize {
+        self.mtu
+    }
+
+    /// Largest application packet [`Session::send`] accepts: what fits one record in one datagram
+    /// with the negotiated cipher (an AEAD estimate before the handshake ends).
+    pub fn max_packet_size(&self) -> usize {
+        self.max_packet
+    }
+
+    /// Negotiated cipher suite name, once connected.
+    pub fn cipher(&self) -> Option<&'static str> {
+        self.stream.ssl().current_cipher().map(|c| c.name())
+    }
+
+    /// Negotiated protocol version ("DTLSv1.2"), once connected.
+    pub fn protocol_version(&self) -> Option<&'static str> {
+        (self.status == Status::Connected).then(|| self.stream.ssl().version_str())
+    }
+
+    /// The earliest time [`Session::handle_timeout`] has work to do, if any.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        if !self.status.is_active() {
+            return None;
+        }
+        match (self.retransmit_at, self.handshake_deadline) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Processes one received datagram (whole, as it came off the wire). Datagrams that are not
+    /// valid DTLS for this session are dropped by OpenSSL without ending it.
+    pub fn handle_datagram(&mut self, now: Instant, datagram: &[u8]) {
+        if !self.status.is_active() {
+            return;
+        }
+        self.stats.datagrams_received += 1;
+        self.stats.bytes_received += datagram.len() as u64;
+        self.stream.get_mut().deliver(datagram);
+        match self.status {
+            Status::Handshaking => self.drive_handshake(now),
+            Status::Connected => self.read_application(),
+            _ => {}
+        }
+        self.stream.get_mut().discard_unread();
+        self.update_timer(now);
+    }
+
+    /// Runs the timers: fails a handshake past its limit, retransmits a flight whose timer ran out.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if !self.status.is_active() {
+            return;
+        }
+        if self.status == Status::Handshaking
+            && self.handshake_deadline.is_some_and(|d| now >= d)
+        {
+            self.fail(
+                Status::Error,
+                format!("handshake did not finish within {:?}", self.handshake_timeout),
+            );
+            return;
+        }
+        if self.retransmit_at.is_some_and(|at| now >= at) {
+            let before = self.stream.get_ref().outgoing.len();
+            let result = ffi::dtls_handle_timeout(self.stream.ssl());
+            if result < 0 {
+                self.fail(Status::Error, "handshake failed: too many retransmissions".into());
+                return;
+            }
+            if self.stream.get_ref().outgoing.len() > before {
+                self.stats.retransmissions += 1;
+            }
+            self.update_timer(now);
+        }
+    }
+
+    /// Encrypts one application packet into one datagram (ready in [`Session::drain_transmit`]).
+    pub fn send(&mut self, packet: &[u8]) -> Result<(), DtlsError> {
+        if self.status != Status::Connected {
+            return Err(DtlsError::NotConnected(self.status));
+        }
+        if packet.len() > self.max_packet {
+            return Err(DtlsError::PacketTooLarge {
+                size: packet.len(),
+                max: self.max_packet,
+            });
+        }
+        if packet.is_empty() {
+            return Ok(());
+        }
+        match self.stream.ssl_write(packet) {
+            Ok(_) => {
+                self.stats.packets_sent += 1;
+                Ok(())
+            }
+            Err(e) => {
+                let why = describe(&e);
+                if !is_retry(&e) {
+                    self.fail(Status::Error, format!("sending failed: {why}"));
+                }
+                Err(DtlsError::Ssl(why))
+            }
+        }
+    }
+
+    /// The next received application packet, oldest first.
+    pub fn recv(&mut self) -> Option<Vec<u8>> {
+        self.received.pop()
+    }
+
+    /// Moves the next received packet into `out` (reusing buffers); false when none waits.
+    pub fn recv_into(&mut self, out: &mut Vec<u8>) -> bool {
+        self.received.pop_into(out)
+    }
+
+    /// How many received application packets wait. Packets that arrived before the peer closed
+    /// stay readable after the status turns to disconnected.
+    pub fn pending_packets(&self) -> usize {
+        self.received.len()
+    }
+
+    /// Size of the next received packet, if any.
+    pub fn next_packet_len(&self) -> Option<usize> {
+        self.received.front().map(<[u8]>::len)
+    }
+
+    /// Hands every datagram waiting to be sent to `send`, oldest first.
+    pub fn drain_transmit(&mut self, mut send: impl FnMut(&[u8])) {
+        let stats = &mut self.stats;
+        self.stream.get_mut().outgoing.drain_with(|d| {
+            stats.datagrams_sent += 1;
+            stats.bytes_sent += d.len() as u64;
+            send(d)
+        });
+    }
+
+    /// The next datagram to send, if any (allocating; [`Session::drain_transmit`] does not).
+    pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+        let d = self.stream.get_mut().outgoing.pop()?;
+        self.stats.datagrams_sent += 1;
+        self.stats.bytes_sent += d.len() as u64;
+        Some(d)
+    }
+
+    /// True when datagrams wait to be sent.
+    pub fn has_transmit(&self) -> bool {
+        !self.stream.get_ref().outgoing.is_empty()
+    }
+
+    /// Closes the session: a connected one sends close_notify (ready in
+    /// [`Session::drain_transmit`]). The status becomes disconnected; received packets are dropped.
+    pub fn close(&mut self) {
+        if self.status == Status::Connected {
+            // The result says whether the peer's close_notify came too; either way we are done.
+            let _ = self.stream.shutdown();
+        }
+        if self.status.is_active() {
+            self.status = Status::Disconnected;
+            log::debug!("DTLS {:?} session closed locally", self.role);
+        }
+        self.received.clear();
+        self.release_buffers();
+    }
+
+    fn release_buffers(&mut self) {
+        self.handshake_deadline = None;
+        self.retransmit_at = None;
+        self.stream.get_mut().shrink();
+    }
+
+    fn drive_handshake(&mut self, now: Instant) {
+        match self.stream.do_handshake() {
+            Ok(()) => self.on_connected(),
+            Err(e) if is_retry(&e) => {}
+            Err(e) => self.fail_handshake(&e),
+        }
+        self.update_timer(now);
+    }
+
+    fn on_connected(&mut self) {
+        self.status = Status::Connected;
+        self.handshake_deadline = None;
+        let data_mtu = ffi::dtls_data_mtu(self.stream.ssl());
+        if data_mtu > 0 {
+            self.max_packet = data_mtu;
+        }
+        log::debug!(
+            "DTLS {:?} handshake complete: {} {}",
+            self.role,
+            self.stream.ssl().version_str(),
+            self.cipher().unwrap_or("?")
+        );
+        // Application data may have come in the same datagram as the last handshake message.
+        self.read_application();
+    }
+
+    fn fail_handshake(&mut self, e: &openssl::ssl::Error) {
+        let verify = self.stream.ssl().verify_result();
+        let raw = verify.as_raw();
+        if raw == openssl_sys::X509_V_ERR_HOSTNAME_MISMATCH
+            || raw == openssl_sys::X509_V_ERR_IP_ADDRESS_MISMATCH
+        {
+            self.fail(
+                Status::ErrorHostnameMismatch,
+                format!("the certificate is not valid for this host: {}", verify.error_string()),
+            );
+        } else if raw != openssl_sys::X509_V_OK {
+            self.fail(
+                Status::Error,
+                format!("certificate verification failed: {}", verify.error_string()),
+            );
+        } else {
+            self.fail(Status::Error, format!("handshake failed: {}", describe(e)));
+        }
+    }
+
+    fn read_application(&mut self) {
+        loop {
+            let result = READ_BUFFER.with(|buf| {
+                let mut buf = buf.borrow_mut();
+                let n = self.stream.ssl_read(&mut buf)?;
+                self.received.push(&buf[..n]);
+                Ok::<usize, openssl::ssl::Error>(n)
+            });
+            match result {
+                Ok(_) => self.stats.packets_received += 1,
+                Err(e) if is_retry(&e) => break,
+                Err(e) if e.code() == ErrorCode::ZERO_RETURN => {
+                    // The peer sent close_notify: answer it and stop.
+                    let _ = self.stream.shutdown();
+                    self.status = Status::Disconnected;
+                    self.release_buffers();
+                    log::debug!("DTLS {:?} session closed by the peer", self.role);
+                    break;
+                }
+                Err(e) => {
+                    self.fail(Status::Error, format!("connection failed: {}", describe(&e)));
+                    break;
+                }
+            }
+        }
+    }
+
+    fn update_timer(&mut self, now: Instant) {
+        self.retransmit_at = if self.status.is_active() {
+            ffi::dtls_get_timeout(self.stream.ssl()).map(|left| now + left)
+        } else {
+            None
+        };
+    }
+
+    fn fail(&mut self, status: Status, why: String) {
+        log::warn!("DTLS {:?} session: {why}", self.role);
+        self.status = status;
+        self.failure = Some(why);
+        self.release_buffers();
+    }
+}

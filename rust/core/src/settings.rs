@@ -1,0 +1,87 @@
+//! Tunables shared by client and server sessions: MTU, timers, protocol version, ciphers.
+
+use std::time::Duration;
+
+use crate::DtlsError;
+
+/// DTLS protocol versions this build can speak. OpenSSL 3.6 has no DTLS 1.3 yet; when it does,
+/// a variant joins here and nothing else in the API changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DtlsVersion {
+    /// DTLS 1.2 (RFC 6347).
+    #[default]
+    Dtls1_2,
+}
+
+/// Default UDP payload size: safe across the internet (IPv6 minimum MTU minus headers, rounded down).
+pub const DEFAULT_MTU: usize = 1200;
+/// Smallest MTU OpenSSL accepts for DTLS 1.2 handshakes with ordinary certificates.
+pub const MIN_MTU: usize = 256;
+/// Largest UDP payload.
+pub const MAX_MTU: usize = 65507;
+
+/// Cipher suites offered by default: AEAD only (AES-GCM first, it has hardware support almost
+/// everywhere), ECDHE for forward secrecy. Godot's built-in (mbedTLS) DTLS accepts all of them.
+pub const DEFAULT_CIPHERS: &str = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:\
+ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:\
+ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+
+/// Bytes a DTLS 1.2 AEAD record adds to its payload at most: 13 header + 8 explicit nonce + 16 tag.
+pub(crate) const AEAD_RECORD_OVERHEAD: usize = 13 + 8 + 16;
+
+/// Settings common to client and server sessions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// Largest UDP payload the session writes, in bytes (default 1200).
+    pub mtu: usize,
+    /// A handshake that has not finished after this long fails with the error status (default 60 s,
+    /// about when Godot's built-in DTLS gives up: mbedTLS retransmits from 1 s doubling to 60 s).
+    pub handshake_timeout: Duration,
+    /// First retransmission timeout of a handshake flight; it doubles on every retry up to 60 s
+    /// (RFC 6347 backoff, default 1 s).
+    pub initial_retransmit: Duration,
+    /// Lowest protocol version accepted.
+    pub min_version: DtlsVersion,
+    /// Highest protocol version offered.
+    pub max_version: DtlsVersion,
+    /// OpenSSL cipher list string (DTLS 1.2 suites).
+    pub cipher_list: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            mtu: DEFAULT_MTU,
+            handshake_timeout: Duration::from_secs(60),
+            initial_retransmit: Duration::from_secs(1),
+            min_version: DtlsVersion::Dtls1_2,
+            max_version: DtlsVersion::Dtls1_2,
+            cipher_list: DEFAULT_CIPHERS.to_string(),
+        }
+    }
+}
+
+impl Settings {
+    /// Checks ranges; called when a context is built from these settings.
+    pub fn validate(&self) -> Result<(), DtlsError> {
+        if !(MIN_MTU..=MAX_MTU).contains(&self.mtu) {
+            return Err(DtlsError::InvalidConfig(format!(
+                "MTU {} is outside {MIN_MTU}..={MAX_MTU}",
+                self.mtu
+            )));
+        }
+        if self.handshake_timeout.is_zero() {
+            return Err(DtlsError::InvalidConfig("handshake timeout must be above zero".into()));
+        }
+        let rto = self.initial_retransmit;
+        if rto < Duration::from_millis(1) || rto > Duration::from_secs(60) {
+            return Err(DtlsError::InvalidConfig(format!(
+                "initial retransmission timeout {rto:?} is outside 1 ms..=60 s"
+            )));
+        }
+        if self.min_version as u8 > self.max_version as u8 {
+            return Err(DtlsError::InvalidConfig("minimum version is above maximum".into()));
+        }
+        Ok(())
+    }
+}

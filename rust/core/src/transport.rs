@@ -1,0 +1,56 @@
+//! The transport seam: "send one datagram / receive one datagram without blocking", and its
+//! implementation on `std::net::UdpSocket` (used by tests, benchmarks and Rust programs).
+
+use std::io;
+use std::net::{SocketAddr, UdpSocket};
+
+/// A connected datagram channel to one peer.
+pub trait Transport {
+    /// Sends one datagram. A DTLS session tolerates loss, so a failed send is not fatal to it.
+    fn send(&mut self, datagram: &[u8]) -> io::Result<()>;
+    /// Receives one waiting datagram into `buf` and returns its length; `None` when nothing waits.
+    /// Never blocks.
+    fn recv(&mut self, buf: &mut [u8]) -> io::Result<Option<usize>>;
+}
+
+/// A non-blocking UDP socket connected to one peer.
+#[derive(Debug)]
+pub struct UdpTransport {
+    socket: UdpSocket,
+}
+
+impl UdpTransport {
+    /// Binds `local`, connects to `remote` and makes the socket non-blocking.
+    pub fn connect(local: SocketAddr, remote: SocketAddr) -> io::Result<UdpTransport> {
+        let socket = UdpSocket::bind(local)?;
+        socket.connect(remote)?;
+        UdpTransport::from_socket(socket)
+    }
+
+    /// Wraps an already connected socket (made non-blocking here).
+    pub fn from_socket(socket: UdpSocket) -> io::Result<UdpTransport> {
+        socket.set_nonblocking(true)?;
+        Ok(UdpTransport { socket })
+    }
+
+    /// The socket underneath.
+    pub fn socket(&self) -> &UdpSocket {
+        &self.socket
+    }
+}
+
+impl Transport for UdpTransport {
+    fn send(&mut self, datagram: &[u8]) -> io::Result<()> {
+        self.socket.send(datagram).map(|_| ())
+    }
+
+    fn recv(&mut self, buf: &mut [u8]) -> io::Result<Option<usize>> {
+        match self.socket.recv(buf) {
+            Ok(n) => Ok(Some(n)),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(None),
+            // An ICMP "port unreachable" from an earlier send: nothing to read, not fatal.
+            Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
