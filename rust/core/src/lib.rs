@@ -30,7 +30,9 @@ pub use error::DtlsError;
 pub use packet_queue::PacketQueue;
 pub use server::{Accept, Server, ServerConfig};
 pub use session::{Role, Session};
-pub use settings::{DtlsVersion, Settings, DEFAULT_CIPHERS, DEFAULT_MTU, MAX_MTU, MIN_MTU};
+pub use settings::{
+    max_packet_size_estimate, DtlsVersion, Settings, DEFAULT_CIPHERS, DEFAULT_MTU, MAX_MTU, MIN_MTU,
+};
 pub use stats::Stats;
 pub use status::Status;
 pub use transport::{Transport, UdpTransport};

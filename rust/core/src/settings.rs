@@ -71,7 +71,9 @@ impl Settings {
             )));
         }
         if self.handshake_timeout.is_zero() {
-            return Err(DtlsError::InvalidConfig("handshake timeout must be above zero".into()));
+            return Err(DtlsError::InvalidConfig(
+                "handshake timeout must be above zero".into(),
+            ));
         }
         let rto = self.initial_retransmit;
         if rto < Duration::from_millis(1) || rto > Duration::from_secs(60) {
@@ -80,8 +82,15 @@ impl Settings {
             )));
         }
         if self.min_version as u8 > self.max_version as u8 {
-            return Err(DtlsError::InvalidConfig("minimum version is above maximum".into()));
+            return Err(DtlsError::InvalidConfig(
+                "minimum version is above maximum".into(),
+            ));
         }
         Ok(())
     }
+}
+
+/// Largest application packet that fits one datagram of `mtu` bytes with any default cipher.
+pub fn max_packet_size_estimate(mtu: usize) -> usize {
+    mtu.saturating_sub(AEAD_RECORD_OVERHEAD)
 }

@@ -1,1 +1,34 @@
-pub fn y(){}
+//! GDExtension entry point of the OpenSSL DTLS addon: registers `OpenSSLPacketPeerDTLS`,
+//! `OpenSSLDTLSServer` and the `Status` enum, and routes `log` records to Godot's output.
+
+use std::fmt::Display;
+
+use godot::global::{godot_error, Error};
+use godot::init::{gdextension, ExtensionLibrary, InitStage};
+
+mod dtls_server;
+mod godot_logger;
+mod optional_certificate;
+mod packet_peer_dtls;
+mod status_enum;
+mod udp_transport;
+
+struct OpenSslDtlsExtension;
+
+#[gdextension]
+// SAFETY: this is the one extension entry point of the library, as gdext requires.
+unsafe impl ExtensionLibrary for OpenSslDtlsExtension {
+    fn on_stage_init(stage: InitStage) {
+        if stage == InitStage::Scene {
+            godot_logger::install();
+            status_enum::register_status_enum();
+        }
+    }
+}
+
+/// Reports a refused call the way Godot's own classes do (`push_error` with the class and
+/// method) and returns the error code for GDScript.
+pub(crate) fn misuse(class: &str, method: &str, code: Error, why: impl Display) -> Error {
+    godot_error!("{class}.{method}: {why}");
+    code
+}

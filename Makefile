@@ -1,0 +1,45 @@
+# OpenSSL DTLS for Godot: build, test, demo and benchmark commands. Everything is built in the
+# release profile so the vendored OpenSSL is compiled once.
+SHELL := /bin/bash
+CARGO ?= cargo
+ADDON := addons/openssl_dtls
+LIB := target/release/libopenssl_dtls.so
+
+.PHONY: addon test test-deps lint rust-test godot-test demo bench clean
+
+## Build the extension and install it, with the .gdextension file, into addons/openssl_dtls/.
+addon:
+	$(CARGO) build --release -p openssl-dtls-godot
+	mkdir -p $(ADDON)/bin
+	cp $(LIB) $(ADDON)/bin/
+	cp openssl_dtls.gdextension $(ADDON)/
+
+## Everything that proves the project (the README's test command; CI runs it).
+test: test-deps lint rust-test addon godot-test
+
+## Programs the tests talk to: OpenSSL and GnuTLS command-line peers, debootstrap for Godot.
+test-deps:
+	scripts/install-test-deps.sh
+
+lint:
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --release --workspace --all-targets -- -D warnings
+
+rust-test:
+	$(CARGO) test --release --workspace
+
+godot-test: addon
+	scripts/run-godot-tests.sh
+
+## The main job: build the addon, provision Godot if needed, run the demo headless.
+demo: addon
+	scripts/run-demo.sh
+
+## Benchmarks (figures, not pass/fail).
+bench: addon
+	$(CARGO) run --release -p openssl-dtls-core --example core_bench
+	bench/godot/run.sh
+
+clean:
+	$(CARGO) clean
+	rm -rf $(ADDON)/bin $(ADDON)/openssl_dtls.gdextension
