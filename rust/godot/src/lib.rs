@@ -1,11 +1,12 @@
 //! GDExtension entry point of the OpenSSL DTLS addon: registers `OpenSSLPacketPeerDTLS`,
-//! `OpenSSLDTLSServer` and the `Status` enum, and routes `log` records to Godot's output.
+//! `OpenSSLDTLSServer`, `OpenSSLDTLSCertificates` and their enums, and routes `log` records to Godot's output.
 
 use std::fmt::Display;
 
 use godot::global::{godot_error, Error};
 use godot::init::{gdextension, ExtensionLibrary, InitStage};
 
+mod certificates;
 mod dtls_server;
 mod godot_logger;
 mod optional_certificate;
@@ -22,6 +23,7 @@ unsafe impl ExtensionLibrary for OpenSslDtlsExtension {
         if stage == InitStage::Scene {
             godot_logger::install();
             status_enum::register_status_enum();
+            certificates::register_key_type_enum();
         }
     }
 }
