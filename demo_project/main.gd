@@ -74,25 +74,28 @@ func _build_ui() -> void:
 	stop_button.text = "Stop"
 	start_button.pressed.connect(_on_start)
 	stop_button.pressed.connect(_on_stop)
-	for pair in [["Mode", mode], ["Address", address], ["Port", port], ["Hostname", hostname]]:
-		var label := Label.new()
-		label.text = pair[0]
-		row.add_child(label)
-		row.add_child(pair[1])
-	row.add_child(validate)
+	var row2 := HBoxContainer.new()
+	root.add_child(row2)
+	_add_labeled(row, "Mode", mode)
 	row.add_child(start_button)
 	row.add_child(stop_button)
+	_add_labeled(row2, "Address", address)
+	_add_labeled(row2, "Port", port)
+	_add_labeled(row2, "Hostname", hostname)
+	row2.add_child(validate)
 
 	status_label.add_theme_font_size_override("font_size", 18)
 	root.add_child(status_label)
 	root.add_child(rtt_label)
 	_show_status(OpenSSLPacketPeerDTLS.STATUS_DISCONNECTED, "")
-	rtt_label.text = "Round trip: -"
+	rtt_label.text = "Ping round trip: -"
 
-	log_view.size_flags_vertical = Control.SIZE_EXPAND_FILL
+	var log_panel := PanelContainer.new()
+	log_panel.size_flags_vertical = Control.SIZE_EXPAND_FILL
+	root.add_child(log_panel)
 	log_view.scroll_following = true
 	log_view.selection_enabled = true
-	root.add_child(log_view)
+	log_panel.add_child(log_view)
 
 	var send_row := HBoxContainer.new()
 	root.add_child(send_row)
@@ -106,6 +109,13 @@ func _build_ui() -> void:
 	send_row.add_child(message)
 	send_row.add_child(send_button)
 	send_row.add_child(ping_button)
+
+
+func _add_labeled(row: HBoxContainer, text: String, control: Control) -> void:
+	var label := Label.new()
+	label.text = text
+	row.add_child(label)
+	row.add_child(control)
 
 
 func _on_start() -> void:
@@ -160,7 +170,7 @@ func _on_ping() -> void:
 
 func _on_pong(rtt_usec: int) -> void:
 	_rtt_samples.append(rtt_usec)
-	rtt_label.text = "Round trip: %.2f ms (last), %d pings" % [rtt_usec / 1000.0, _rtt_samples.size()]
+	rtt_label.text = "Ping round trip: %.2f ms (last, includes frame time), %d pings" % [rtt_usec / 1000.0, _rtt_samples.size()]
 
 
 func _show_status(status: int, why: String) -> void:

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Takes the README's screenshot of the demo scene: Godot (not headless) under Xvfb with the
+# OpenGL compatibility renderer on Mesa's software driver. The scene starts a server and a
+# client, sends a message and a ping, and saves the window once the ping is back.
+# Usage: scripts/screenshot-demo.sh [OUTPUT.png]   (default docs/demo.png; needs `make addon`)
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+out=$(realpath -m "${1:-$here/docs/demo.png}")
+root="${GODOT_ROOT:-$here/.cache/godot-root}"
+
+if ! command -v xvfb-run >/dev/null || ! command -v xauth >/dev/null; then
+    sudo_cmd=""; [ "$(id -u)" = 0 ] || sudo_cmd=sudo
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq xvfb xauth >&2
+fi
+godot_cmd=$(EXTRA_PACKAGES="libgl1 libglx-mesa0 libegl1 libegl-mesa0 libgl1-mesa-dri" "$here/scripts/provision-godot.sh")
+"$here/scripts/prepare-project.sh" "$here/demo_project" --import
+mkdir -p "$(dirname "$out")"
+gl_env=()
+if [ -z "${GODOT:-}" ]; then
+    gl_env=(LIBGL_DRIVERS_PATH="$root/usr/lib/x86_64-linux-gnu/dri"
+            __EGL_VENDOR_LIBRARY_DIRS="$root/usr/share/glvnd/egl_vendor.d")
+fi
+timeout 120 xvfb-run -a -s "-screen 0 1024x600x24" env "${gl_env[@]}" \
+    $godot_cmd --rendering-driver opengl3 --path "$here/demo_project" -- --auto=both --screenshot="$out"
+test -s "$out"
+echo "screenshot: $out"
