@@ -1,0 +1,168 @@
+//! Core benchmark over real UDP sockets on 127.0.0.1, one thread polling both ends (the shape of
+//! a game loop): echo round trips per second, DTLS against plain UDP, at 64 B and 1 KiB with 32
+//! packets in flight; and server handshakes per second including the cookie round.
+//! Prints medians of several rounds. Run: cargo run --release -p openssl-dtls-core --example core_bench
+
+use std::net::{SocketAddr, UdpSocket};
+use std::time::{Duration, Instant};
+
+use openssl_dtls_core::{
+    self_signed, Accept, ClientConfig, Connection, Identity, KeyType, Server, ServerConfig,
+    Session, Settings, Status, Transport, UdpTransport, Verification,
+};
+
+const IN_FLIGHT: usize = 32;
+const ROUND: Duration = Duration::from_millis(1500);
+const ROUNDS: usize = 5;
+
+fn loopback() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 0))
+}
+
+/// Two non-blocking UDP sockets connected to each other.
+fn socket_pair() -> (UdpTransport, UdpTransport) {
+    let a = UdpSocket::bind(loopback()).expect("bind");
+    let b = UdpSocket::bind(loopback()).expect("bind");
+    a.connect(b.local_addr().expect("addr")).expect("connect");
+    b.connect(a.local_addr().expect("addr")).expect("connect");
+    (
+        UdpTransport::from_socket(a).expect("nonblocking"),
+        UdpTransport::from_socket(b).expect("nonblocking"),
+    )
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+/// Plain UDP: client keeps IN_FLIGHT packets out, server echoes. Round trips per second.
+fn plain_echo(size: usize) -> f64 {
+    let (mut client, mut server) = socket_pair();
+    let payload = vec![7u8; size];
+    let mut buf = vec![0u8; 65536];
+    let (mut in_flight, mut done) = (0usize, 0u64);
+    let start = Instant::now();
+    while start.elapsed() < ROUND {
+        while in_flight < IN_FLIGHT {
+            client.send(&payload).expect("send");
+            in_flight += 1;
+        }
+        while let Some(n) = server.recv(&mut buf).expect("recv") {
+            server.send(&buf[..n]).expect("send");
+        }
+        while client.recv(&mut buf).expect("recv").is_some() {
+            in_flight -= 1;
+            done += 1;
+        }
+    }
+    done as f64 / start.elapsed().as_secs_f64()
+}
+
+/// A connected client/server pair of ours over two connected sockets.
+fn new_server(id: &Identity, settings: &Settings) -> Server {
+    let mut config = ServerConfig::new(id.certificate_pem.clone(), id.private_key_pem.clone());
+    config.settings = settings.clone();
+    Server::new(&config, Instant::now()).expect("server")
+}
+
+fn dtls_pair(
+    server: &mut Server,
+    id: &Identity,
+    settings: &Settings,
+) -> (Connection<UdpTransport>, Connection<UdpTransport>) {
+    let (client_t, mut server_t) = socket_pair();
+    let client_config = ClientConfig {
+        verification: Verification::TrustedPem(id.certificate_pem.clone()),
+        hostname: Some("localhost".into()),
+        settings: settings.clone(),
+    };
+    let mut client = Connection::new(
+        Session::client(&client_config, Instant::now()).expect("client"),
+        client_t,
+    );
+    let peer = b"client";
+    let mut buf = vec![0u8; 65536];
+    let server_session = loop {
+        client.poll(Instant::now()).expect("poll");
+        if let Some(n) = server_t.recv(&mut buf).expect("recv") {
+            match server.accept(Instant::now(), peer, &buf[..n]) {
+                Accept::HelloVerify(reply) => server_t.send(&reply).expect("send"),
+                Accept::Session(s) => break *s,
+                Accept::Ignored => {}
+            }
+        }
+    };
+    let mut server_conn = Connection::new(server_session, server_t);
+    while client.session().status() != Status::Connected
+        || server_conn.session().status() != Status::Connected
+    {
+        client.poll(Instant::now()).expect("poll");
+        server_conn.poll(Instant::now()).expect("poll");
+        assert!(client.session().status().is_active(), "{:?}", client.session().failure());
+    }
+    (client, server_conn)
+}
+
+/// DTLS echo through our sessions: round trips per second.
+fn dtls_echo(id: &Identity, size: usize) -> f64 {
+    let settings = Settings::default();
+    let (mut client, mut server) = dtls_pair(&mut new_server(id, &settings), id, &settings);
+    let payload = vec![7u8; size];
+    let mut packet = Vec::new();
+    let (mut in_flight, mut done) = (0usize, 0u64);
+    let start = Instant::now();
+    while start.elapsed() < ROUND {
+        while in_flight < IN_FLIGHT {
+            client.send(&payload).expect("send");
+            in_flight += 1;
+        }
+        let now = Instant::now();
+        server.poll(now).expect("poll");
+        while server.session_mut().recv_into(&mut packet) {
+            server.send(&packet).expect("echo");
+        }
+        client.poll(now).expect("poll");
+        while client.session_mut().recv_into(&mut packet) {
+            in_flight -= 1;
+            done += 1;
+        }
+    }
+    done as f64 / start.elapsed().as_secs_f64()
+}
+
+/// Full handshakes (cookie round included) one after another with one server: ms each.
+fn handshake_ms(id: &Identity, count: usize) -> f64 {
+    let settings = Settings::default();
+    let mut server = new_server(id, &settings);
+    let start = Instant::now();
+    for _ in 0..count {
+        let _ = dtls_pair(&mut server, id, &settings);
+    }
+    start.elapsed().as_secs_f64() * 1000.0 / count as f64
+}
+
+fn main() {
+    let names = vec!["localhost".to_string()];
+    let ecdsa = self_signed(&names, KeyType::EcdsaP256, Duration::from_secs(3600)).expect("cert");
+    let rsa = self_signed(&names, KeyType::Rsa(2048), Duration::from_secs(3600)).expect("cert");
+    println!("core benchmark: 127.0.0.1, one thread, {IN_FLIGHT} in flight, median of {ROUNDS} rounds of {ROUND:?}");
+    for size in [64usize, 1024] {
+        let plain = median((0..ROUNDS).map(|_| plain_echo(size)).collect());
+        let ours = median((0..ROUNDS).map(|_| dtls_echo(&ecdsa, size)).collect());
+        println!(
+            "echo {size:>5} B: plain UDP {plain:>9.0} rt/s | DTLS (ours) {ours:>9.0} rt/s | ours/plain {:.2}",
+            ours / plain
+        );
+        println!("BENCH name=core_echo_{size} impl=plain value={plain:.0} unit=rt/s");
+        println!("BENCH name=core_echo_{size} impl=ours value={ours:.0} unit=rt/s");
+    }
+    for (label, id) in [("ecdsa_p256", &ecdsa), ("rsa_2048", &rsa)] {
+        let ms = median((0..ROUNDS).map(|_| handshake_ms(id, 40)).collect());
+        println!(
+            "handshake {label}: {ms:.3} ms each incl. cookie round ({:.0} handshakes/s, client and server in one thread)",
+            1000.0 / ms
+        );
+        println!("BENCH name=core_handshake_{label} impl=ours value={ms:.3} unit=ms");
+    }
+}
