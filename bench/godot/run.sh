@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Runs the GDScript DTLS benchmark side by side: plain PacketPeerUDP, Godot's built-in DTLS and ours.
+#
+# Usage: bench/godot/run.sh [--addon DIR] [--quick] [-- BENCH_OPTIONS...]
+#   --addon DIR  addon folder to benchmark (default: addons/openssl_dtls of this repo, or $OPENSSL_DTLS_ADDON);
+#                without a built addon "ours" is skipped with a note.
+#   --quick      fewer/shorter rounds (a smoke run of the whole pipeline in ~20 s).
+#   BENCH_OPTIONS are passed to bench.gd (see the top of bench/godot/project/bench.gd), e.g. --rounds=9.
+# Env: GODOT (a Godot 4 binary, else scripts/provision-godot.sh provides one).
+#
+# The project is copied to a temp dir with the addon installed; certificates (ECDSA P-256, RSA-2048) are
+# made there with the openssl CLI. One Godot process measures handshakes and echo rates with the
+# implementations alternating round by round; memory per pair is measured in a fresh process per
+# implementation. Prints the table last and keeps the whole output in bench-results/godot-<time>.txt.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+addon="${OPENSSL_DTLS_ADDON:-$repo/addons/openssl_dtls}"
+extra=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --addon) addon="$2"; shift 2 ;;
+        --quick) extra+=(--rounds=3 --handshakes=10 --echo-seconds=0.3 --pairs=200); shift ;;
+        --) shift; extra+=("$@"); break ;;
+        -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+        *) echo "run.sh: unknown argument $1 (bench options go after --)" >&2; exit 2 ;;
+    esac
+done
+
+godot_line=$("$repo/scripts/provision-godot.sh")
+read -r -a godot <<<"$godot_line"  # a command prefix: loader, options, binary
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+project="$work/project"
+cp -r "$here/project" "$project"
+rm -rf "$project/addons" "$project/.godot"
+mkdir -p "$project/.godot"
+if [ -f "$addon/openssl_dtls.gdextension" ] && [ -f "$addon/bin/libopenssl_dtls.so" ]; then
+    mkdir -p "$project/addons"
+    cp -r "$addon" "$project/addons/openssl_dtls"
+    echo "res://addons/openssl_dtls/openssl_dtls.gdextension" >"$project/.godot/extension_list.cfg"
+    addon_note="$addon"
+else
+    addon_note="none (no $addon/openssl_dtls.gdextension + bin/libopenssl_dtls.so)"
+fi
+"$here/make-certs.sh" "$work/certs"
+certs=(--ecdsa-cert="$work/certs/ecdsa.crt" --ecdsa-key="$work/certs/ecdsa.key"
+       --rsa-cert="$work/certs/rsa.crt" --rsa-key="$work/certs/rsa.key")
+
+out="$work/output.txt"
+{
+    echo "# $(date -u +%FT%TZ) $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo no-commit)" \
+        "godot $("${godot[@]}" --version 2>/dev/null | head -n1) cpus $(nproc) load $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "# addon: $addon_note"
+} | tee "$out"
+
+status=0
+bench() { # runs bench.gd with the given options, output appended to $out
+    timeout 900 "${godot[@]}" --headless --path "$project" -s res://bench.gd -- "${certs[@]}" "$@" 2>&1 \
+        | tee -a "$out" || status=1
+}
+bench --phases=handshake,echo "${extra[@]}"
+for impl in plain builtin ours; do
+    bench --phases=memory --impls="$impl" "${extra[@]}"
+done
+
+errors=$(grep -cE 'SCRIPT ERROR|ERROR:' "$out" || true)
+[ "$errors" -eq 0 ] || echo "warning: $errors engine error line(s) in the output above"
+echo
+awk -f "$here/report.awk" "$out" | tee -a "$out"
+mkdir -p "$repo/bench-results"
+saved="$repo/bench-results/godot-$(date -u +%Y%m%d-%H%M%S).txt"
+cp "$out" "$saved"
+echo "saved: $saved"
+exit "$status"

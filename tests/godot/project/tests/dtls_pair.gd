@@ -1,0 +1,92 @@
+# A DTLS server on 127.0.0.1 (UDPServer + DTLS server object) and its clients, for any mix of
+# implementations (see dtls_impl.gd). poll() drives everything once; connections are taken the way
+# Godot's docs say: a peer that take_connection returns in a status other than STATUS_HANDSHAKING (the
+# cookie round) is dropped, and its status recorded in dropped_statuses.
+extends RefCounted
+
+const Impl = preload("res://tests/dtls_impl.gd")
+const HANDSHAKING := PacketPeerDTLS.STATUS_HANDSHAKING
+const CONNECTED := PacketPeerDTLS.STATUS_CONNECTED
+
+var server_impl: String
+var udp_server := UDPServer.new()
+var server: Object  ## DTLSServer or OpenSSLDTLSServer
+var port := 0
+var clients: Array = []  ## client DTLS peers, in the order add_client made them
+var server_peers: Array = []  ## server-side DTLS peers kept (returned in STATUS_HANDSHAKING), in order
+var dropped_statuses: Array = []  ## statuses of the peers take_connection returned and we dropped
+var last_connect_error := OK  ## what the last add_client's connect_to_peer returned
+
+
+func _init(p_server_impl: String) -> void:
+	server_impl = p_server_impl
+
+
+## Listens on an ephemeral 127.0.0.1 port with a server of server_impl; returns an error code.
+func listen(key: CryptoKey, cert: X509Certificate) -> int:
+	server = Impl.new_server(server_impl, key, cert)
+	if server == null:
+		return FAILED
+	var err := udp_server.listen(0, "127.0.0.1")
+	port = udp_server.get_local_port()
+	return err
+
+
+## Makes a client of client_impl and starts its handshake; returns it (connect error in last_connect_error).
+func add_client(client_impl: String, validate := false, hostname := "localhost",
+		trusted: X509Certificate = null) -> Object:
+	var udp := PacketPeerUDP.new()
+	udp.connect_to_host("127.0.0.1", port)
+	var client := Impl.new_client(client_impl)
+	last_connect_error = Impl.connect_client(client_impl, client, udp, validate, hostname, trusted)
+	clients.append(client)
+	return client
+
+
+## One round: every client polls, the UDP server moves datagrams and hands over new connections, every
+## kept server peer polls.
+func poll() -> void:
+	for c in clients:
+		c.poll()
+	udp_server.poll()
+	while udp_server.is_connection_available():
+		var peer: Object = server.take_connection(udp_server.take_connection())
+		if peer.get_status() == HANDSHAKING:
+			server_peers.append(peer)
+		else:
+			dropped_statuses.append(peer.get_status())
+	for s in server_peers:
+		s.poll()
+
+
+## Client i and the i-th kept server peer are both STATUS_CONNECTED (clients connect one at a time).
+func connected(i := 0) -> bool:
+	return clients.size() > i and server_peers.size() > i \
+		and clients[i].get_status() == CONNECTED and server_peers[i].get_status() == CONNECTED
+
+
+## Polls until pair i is connected or max_ms pass; returns whether it connected.
+func handshake(h, i := 0, max_ms := 5000) -> bool:
+	return h.poll_until(poll, connected.bind(i), max_ms)
+
+
+## Polls until peer's status leaves STATUS_HANDSHAKING (or CONNECTED if already there) or max_ms pass.
+func wait_status_change(h, peer: Object, max_ms := 5000) -> bool:
+	var start: int = peer.get_status()
+	return h.poll_until(poll, func(): return peer.get_status() != start, max_ms)
+
+
+## Polls until peer has a packet to read or max_ms pass; returns the packet, or an empty array.
+func receive(h, peer: Object, max_ms := 2000) -> PackedByteArray:
+	if h.poll_until(poll, func(): return peer.get_available_packet_count() > 0, max_ms):
+		return peer.get_packet()
+	return PackedByteArray()
+
+
+## Disconnects everyone and stops listening.
+func close() -> void:
+	for p in clients + server_peers:
+		p.disconnect_from_peer()
+	clients.clear()
+	server_peers.clear()
+	udp_server.stop()
