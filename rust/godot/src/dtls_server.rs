@@ -8,10 +8,10 @@ use godot::global::Error;
 use godot::prelude::*;
 use openssl_dtls_core::{Accept, Connection, DtlsError, Server, ServerConfig};
 
-use crate::misuse;
 use crate::optional_certificate::OptionalCertificate;
 use crate::packet_peer_dtls::OpenSSLPacketPeerDtls;
 use crate::udp_transport::GodotUdp;
+use crate::{godot_pem, misuse};
 
 /// A DTLS server backed by OpenSSL, used with Godot's [UDPServer] like the built-in [DTLSServer].
 ///
@@ -64,10 +64,10 @@ impl OpenSSLDtlsServer {
             );
         }
         let mut config = ServerConfig::new(
-            certificate.save_to_string().to_string(),
-            key.save_to_string().to_string(),
+            godot_pem::certificate_pem(&mut certificate),
+            godot_pem::key_pem(&mut key),
         );
-        config.chain_pem = chain.0.map(|mut c| c.save_to_string().to_string());
+        config.chain_pem = chain.0.map(|mut c| godot_pem::certificate_pem(&mut c));
         match Server::new(&config, Instant::now()) {
             Ok(server) => {
                 self.server = Some(server);

@@ -9,6 +9,7 @@ use godot::init::{gdextension, ExtensionLibrary, InitStage};
 mod certificates;
 mod dtls_server;
 mod godot_logger;
+mod godot_pem;
 mod optional_certificate;
 mod packet_peer_dtls;
 mod status_enum;

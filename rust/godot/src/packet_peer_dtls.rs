@@ -12,7 +12,7 @@ use openssl_dtls_core::{ClientConfig, Connection, DtlsError, Session, Settings, 
 use crate::optional_certificate::OptionalCertificate;
 use crate::status_enum::PeerStatus;
 use crate::udp_transport::GodotUdp;
-use crate::{godot_logger, misuse};
+use crate::{godot_logger, godot_pem, misuse};
 
 /// A DTLS client or server-side connection over a connected [PacketPeerUDP], backed by OpenSSL.
 ///
@@ -167,8 +167,8 @@ impl OpenSSLPacketPeerDtls {
             (false, _) => Verification::Off,
             (true, None) => Verification::SystemRoots,
             (true, Some(mut cert)) => {
-                let pem = cert.save_to_string().to_string();
-                if openssl_dtls_core::pem::clean_pem(&pem).is_empty() {
+                let pem = godot_pem::certificate_pem(&mut cert);
+                if pem.is_empty() {
                     return misuse(
                         CLASS,
                         M,
