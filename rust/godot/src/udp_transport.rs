@@ -11,11 +11,16 @@ use openssl_dtls_core::Transport;
 /// A connected `PacketPeerUDP` (from `connect_to_host`, or handed out by `UDPServer`).
 pub struct GodotUdp {
     peer: Gd<PacketPeerUdp>,
+    /// Reused for every datagram sent: no allocation per packet once it has grown.
+    send_buffer: PackedByteArray,
 }
 
 impl GodotUdp {
     pub fn new(peer: Gd<PacketPeerUdp>) -> GodotUdp {
-        GodotUdp { peer }
+        GodotUdp {
+            peer,
+            send_buffer: PackedByteArray::new(),
+        }
     }
 }
 
@@ -25,20 +30,23 @@ fn godot_error(what: &str, err: Error) -> io::Error {
 
 impl Transport for GodotUdp {
     fn send(&mut self, datagram: &[u8]) -> io::Result<()> {
-        let packet = PackedByteArray::from(datagram);
-        match self.peer.put_packet(&packet) {
+        // Godot only borrows the array during the call, so it stays uniquely ours and resizing
+        // it within its capacity does not reallocate.
+        self.send_buffer.resize(datagram.len());
+        self.send_buffer.as_mut_slice().copy_from_slice(datagram);
+        match self.peer.put_packet(&self.send_buffer) {
             Error::OK => Ok(()),
             err => Err(godot_error("put_packet", err)),
         }
     }
 
     fn recv(&mut self, buf: &mut [u8]) -> io::Result<Option<usize>> {
-        if self.peer.get_available_packet_count() <= 0 {
-            return Ok(None);
-        }
+        // get_packet() on an empty queue returns an empty array with ERR_UNAVAILABLE, which saves
+        // asking get_available_packet_count() before every datagram.
         let packet = self.peer.get_packet();
         match self.peer.get_packet_error() {
             Error::OK => {}
+            Error::ERR_UNAVAILABLE => return Ok(None),
             err => return Err(godot_error("get_packet", err)),
         }
         let data = packet.as_slice();
