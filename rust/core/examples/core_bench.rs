@@ -76,6 +76,7 @@ fn dtls_pair(
         verification: Verification::TrustedPem(id.certificate_pem.clone()),
         hostname: Some("localhost".into()),
         settings: settings.clone(),
+        ..ClientConfig::default()
     };
     let mut client = Connection::new(
         Session::client(&client_config, Instant::now()).expect("client"),
@@ -99,7 +100,11 @@ fn dtls_pair(
     {
         client.poll(Instant::now()).expect("poll");
         server_conn.poll(Instant::now()).expect("poll");
-        assert!(client.session().status().is_active(), "{:?}", client.session().failure());
+        assert!(
+            client.session().status().is_active(),
+            "{:?}",
+            client.session().failure()
+        );
     }
     (client, server_conn)
 }

@@ -52,14 +52,20 @@ pub fn generate_key(key_type: KeyType) -> Result<KeyPair, DtlsError> {
 /// name), valid from an hour ago for `valid_for`.
 pub fn params_for(names: &[String], valid_for: Duration) -> Result<CertificateParams, DtlsError> {
     if names.is_empty() {
-        return Err(DtlsError::InvalidConfig("a certificate needs at least one name".into()));
+        return Err(DtlsError::InvalidConfig(
+            "a certificate needs at least one name".into(),
+        ));
     }
     let mut params = CertificateParams::default();
     params.subject_alt_names = names
         .iter()
         .map(|n| match n.parse::<std::net::IpAddr>() {
             Ok(ip) => Ok(SanType::IpAddress(ip)),
-            Err(_) => n.clone().try_into().map(SanType::DnsName).map_err(rcgen_error),
+            Err(_) => n
+                .clone()
+                .try_into()
+                .map(SanType::DnsName)
+                .map_err(rcgen_error),
         })
         .collect::<Result<_, _>>()?;
     let mut dn = DistinguishedName::new();

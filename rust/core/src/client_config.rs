@@ -1,6 +1,6 @@
 //! What a client session needs: how to verify the server, for which host name, with which settings.
 
-use crate::Settings;
+use crate::{OwnCertificate, Psk, Settings};
 
 /// How a client checks the server's certificate.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
@@ -25,6 +25,14 @@ pub struct ClientConfig {
     pub hostname: Option<String>,
     /// MTU, timers, versions, ciphers.
     pub settings: Settings,
+    /// A certificate to present when the server asks for one (mutual authentication).
+    pub certificate: Option<OwnCertificate>,
+    /// A pre-shared key: the client then offers PSK cipher suites only (no certificates).
+    pub psk: Option<Psk>,
+    /// ALPN protocols to offer, in preference order.
+    pub alpn: Vec<String>,
+    /// SRTP protection profiles to offer (OpenSSL names, colon separated).
+    pub srtp_profiles: Option<String>,
 }
 
 impl ClientConfig {

@@ -8,17 +8,16 @@ use openssl::ex_data::Index;
 use openssl::ssl::{
     Ssl, SslContext, SslContextBuilder, SslMethod, SslMode, SslOptions, SslVerifyMode, SslVersion,
 };
-use openssl::x509::store::X509StoreBuilder;
-use openssl::x509::verify::X509VerifyFlags;
 use parking_lot::Mutex;
 
-use crate::pem::certificates_from_pem;
-use crate::{ffi, trust_store, ClientConfig, DtlsError, DtlsVersion, Settings, Verification};
+use crate::{
+    features, ffi, trust_store, ClientConfig, DtlsError, DtlsVersion, Settings, Verification,
+};
 
 /// How many distinct client contexts stay cached.
 const CLIENT_CACHE_SIZE: usize = 16;
 
-type CacheEntry = (Verification, Settings, SslContext);
+type CacheEntry = (ClientConfig, SslContext);
 static CLIENT_CACHE: Mutex<Vec<CacheEntry>> = Mutex::new(Vec::new());
 
 fn ssl_version(v: DtlsVersion) -> SslVersion {
@@ -33,34 +32,41 @@ pub(crate) fn base_builder(settings: &Settings) -> Result<SslContextBuilder, Dtl
     let mut b = SslContextBuilder::new(SslMethod::dtls())?;
     b.set_min_proto_version(Some(ssl_version(settings.min_version)))?;
     b.set_max_proto_version(Some(ssl_version(settings.max_version)))?;
-    b.set_cipher_list(&settings.cipher_list)
-        .map_err(|e| DtlsError::InvalidConfig(format!("cipher list {:?}: {e}", settings.cipher_list)))?;
+    b.set_cipher_list(&settings.cipher_list).map_err(|e| {
+        DtlsError::InvalidConfig(format!("cipher list {:?}: {e}", settings.cipher_list))
+    })?;
     // We set the MTU ourselves (no socket to query); no renegotiation; the server picks the cipher.
+    // No session tickets: clients never resume, and a NewSessionTicket makes the server's last
+    // flight three messages (ticket, CCS, Finished) retransmitted as three datagrams; a CCS that
+    // overtakes the ticket is dropped (it has no sequence number), which under loss and
+    // reordering stalled about 1 handshake in 75 until the timeout (tests/impairment.rs).
     b.set_options(
-        SslOptions::NO_QUERY_MTU | SslOptions::NO_RENEGOTIATION | SslOptions::CIPHER_SERVER_PREFERENCE,
+        SslOptions::NO_QUERY_MTU
+            | SslOptions::NO_RENEGOTIATION
+            | SslOptions::CIPHER_SERVER_PREFERENCE
+            | SslOptions::NO_TICKET,
     );
     // Idle sessions give their read/write buffers back.
     b.set_mode(SslMode::RELEASE_BUFFERS);
     Ok(b)
 }
 
-/// The client context for `config` (its verification and settings), from the cache when possible.
+/// The client context for `config` (everything but the host name, which is per session), from
+/// the cache when possible.
 pub(crate) fn client_context(config: &ClientConfig) -> Result<SslContext, DtlsError> {
-    {
-        let cache = CLIENT_CACHE.lock();
-        if let Some((_, _, ctx)) = cache
-            .iter()
-            .find(|(v, s, _)| *v == config.verification && *s == config.settings)
-        {
-            return Ok(ctx.clone());
-        }
+    let key = ClientConfig {
+        hostname: None,
+        ..config.clone()
+    };
+    if let Some((_, ctx)) = CLIENT_CACHE.lock().iter().find(|(k, _)| *k == key) {
+        return Ok(ctx.clone());
     }
     let ctx = build_client_context(config)?;
     let mut cache = CLIENT_CACHE.lock();
     if cache.len() >= CLIENT_CACHE_SIZE {
         cache.remove(0);
     }
-    cache.push((config.verification.clone(), config.settings.clone(), ctx.clone()));
+    cache.push((key, ctx.clone()));
     Ok(ctx)
 }
 
@@ -74,16 +80,19 @@ fn build_client_context(config: &ClientConfig) -> Result<SslContext, DtlsError> 
             b.set_verify(SslVerifyMode::PEER);
         }
         Verification::TrustedPem(pem) => {
-            let mut store = X509StoreBuilder::new()?;
-            for cert in certificates_from_pem(pem)? {
-                store.add_cert(cert)?;
-            }
-            // A trusted leaf or intermediate is an anchor of its own.
-            store.set_flags(X509VerifyFlags::PARTIAL_CHAIN)?;
-            b.set_cert_store(store.build());
+            b.set_cert_store(features::trust_store(pem)?);
             b.set_verify(SslVerifyMode::PEER);
         }
     }
+    if let Some(own) = &config.certificate {
+        features::use_certificate(&mut b, own)?;
+    }
+    if let Some(psk) = &config.psk {
+        features::use_client_psk(&mut b, psk)?;
+        b.set_cipher_list(features::PSK_CIPHERS)?;
+    }
+    features::offer_alpn(&mut b, &config.alpn)?;
+    features::use_srtp(&mut b, config.srtp_profiles.as_deref())?;
     Ok(b.build())
 }
 
@@ -125,7 +134,8 @@ pub(crate) fn new_ssl(ctx: &SslContext, settings: &Settings) -> Result<Ssl, Dtls
     let mtu = u32::try_from(settings.mtu)
         .map_err(|_| DtlsError::InvalidConfig(format!("MTU {} too large", settings.mtu)))?;
     ssl.set_mtu(mtu)?;
-    let initial_us = c_uint::try_from(settings.initial_retransmit.as_micros()).unwrap_or(c_uint::MAX);
+    let initial_us =
+        c_uint::try_from(settings.initial_retransmit.as_micros()).unwrap_or(c_uint::MAX);
     ssl.set_ex_data(rto_index()?, initial_us);
     ffi::dtls_set_timer_cb(&ssl, retransmit_timer);
     Ok(ssl)

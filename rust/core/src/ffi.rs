@@ -1,7 +1,7 @@
 //! The few OpenSSL DTLS entry points the `openssl` crate does not bind: the DTLS timer macros,
 //! `DTLSv1_listen`, `DTLS_get_data_mtu` and `DTLS_set_timer_cb`.
 
-use std::ffi::{c_int, c_long, c_uint, c_void};
+use std::ffi::{c_char, c_int, c_long, c_uint, c_void};
 use std::time::Duration;
 
 use foreign_types::ForeignTypeRef;
@@ -28,6 +28,23 @@ extern "C" {
     fn BIO_ADDR_free(addr: *mut c_void);
     fn DTLS_get_data_mtu(s: *const SSL) -> usize;
     fn DTLS_set_timer_cb(s: *mut SSL, cb: Option<TimerCallback>);
+    fn SSL_CTX_use_psk_identity_hint(ctx: *mut openssl_sys::SSL_CTX, hint: *const c_char) -> c_int;
+}
+
+/// Sets the PSK identity hint a server sends.
+pub(crate) fn set_psk_identity_hint(
+    b: &mut openssl::ssl::SslContextBuilder,
+    hint: &str,
+) -> Result<(), crate::DtlsError> {
+    let hint = std::ffi::CString::new(hint)
+        .map_err(|_| crate::DtlsError::InvalidConfig("PSK hint contains NUL".into()))?;
+    // SAFETY: the builder owns a live SSL_CTX; OpenSSL copies the NUL-terminated hint.
+    let ok = unsafe { SSL_CTX_use_psk_identity_hint(b.as_ptr(), hint.as_ptr()) };
+    if ok == 1 {
+        Ok(())
+    } else {
+        Err(openssl::error::ErrorStack::get().into())
+    }
 }
 
 /// Time left on the DTLS retransmission timer, or `None` when it is not running.

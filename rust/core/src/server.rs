@@ -4,12 +4,12 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use openssl::ssl::{SslContext, SslStream, SslVerifyMode};
+use openssl::ssl::{SslContext, SslStream};
 
 use crate::cookie_jar::CookieJar;
 use crate::datagram_io::DatagramIo;
-use crate::pem::{certificates_from_pem, private_key_from_pem};
-use crate::{contexts, ffi, DtlsError, Session, Settings};
+use crate::features::{self, PSK_CIPHERS};
+use crate::{contexts, ffi, ClientAuth, DtlsError, OwnCertificate, PskKeys, Session, Settings};
 
 /// Configuration of a server.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +24,14 @@ pub struct ServerConfig {
     pub settings: Settings,
     /// How often the cookie secret changes (cookies stay valid for one to two periods).
     pub cookie_rotation: Duration,
+    /// Whether clients must present certificates (mutual authentication).
+    pub client_auth: ClientAuth,
+    /// Pre-shared keys by client identity; with them the certificate may be left empty.
+    pub psk: Option<PskKeys>,
+    /// ALPN protocols the server accepts, in its preference order.
+    pub alpn: Vec<String>,
+    /// SRTP protection profiles the server accepts (OpenSSL names, colon separated).
+    pub srtp_profiles: Option<String>,
 }
 
 impl ServerConfig {
@@ -35,6 +43,10 @@ impl ServerConfig {
             chain_pem: None,
             settings: Settings::default(),
             cookie_rotation: Duration::from_secs(30),
+            client_auth: ClientAuth::None,
+            psk: None,
+            alpn: Vec::new(),
+            srtp_profiles: None,
         }
     }
 }
@@ -61,7 +73,9 @@ pub struct Server {
 
 impl std::fmt::Debug for Server {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Server").field("settings", &self.settings).finish_non_exhaustive()
+        f.debug_struct("Server")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
     }
 }
 
@@ -69,37 +83,43 @@ impl Server {
     /// Builds the server context: checks the certificate, chain and key belong together.
     pub fn new(config: &ServerConfig, now: Instant) -> Result<Server, DtlsError> {
         if config.cookie_rotation.is_zero() {
-            return Err(DtlsError::InvalidConfig("cookie rotation must be above zero".into()));
+            return Err(DtlsError::InvalidConfig(
+                "cookie rotation must be above zero".into(),
+            ));
         }
-        let mut certs = certificates_from_pem(&config.certificate_pem)?.into_iter();
-        let leaf = certs.next().ok_or_else(|| {
-            DtlsError::InvalidCertificate("no server certificate in the PEM text".into())
-        })?;
-        let key = private_key_from_pem(&config.private_key_pem)?;
         let mut b = contexts::base_builder(&config.settings)?;
-        b.set_certificate(&leaf)
-            .map_err(|e| DtlsError::InvalidCertificate(e.to_string()))?;
-        let extra = match &config.chain_pem {
-            Some(pem) if !crate::pem::clean_pem(pem).is_empty() => certificates_from_pem(pem)?,
-            _ => Vec::new(),
-        };
-        for cert in certs.chain(extra) {
-            b.add_extra_chain_cert(cert)
-                .map_err(|e| DtlsError::InvalidCertificate(e.to_string()))?;
+        let has_certificate = !crate::pem::clean_pem(&config.certificate_pem).is_empty();
+        match (&config.psk, has_certificate) {
+            (None, _) | (Some(_), true) => features::use_certificate(
+                &mut b,
+                &OwnCertificate {
+                    certificate_pem: config.certificate_pem.clone(),
+                    private_key_pem: config.private_key_pem.clone(),
+                    chain_pem: config.chain_pem.clone(),
+                },
+            )?,
+            (Some(_), false) => {}
         }
-        b.set_private_key(&key)
-            .map_err(|e| DtlsError::InvalidKey(e.to_string()))?;
-        b.check_private_key().map_err(|_| {
-            DtlsError::InvalidKey("the private key does not belong to the certificate".into())
-        })?;
-        b.set_verify(SslVerifyMode::NONE);
+        if let Some(psk) = &config.psk {
+            features::use_server_psk(&mut b, psk)?;
+            let ciphers = if has_certificate {
+                format!("{}:{PSK_CIPHERS}", config.settings.cipher_list)
+            } else {
+                PSK_CIPHERS.to_string()
+            };
+            b.set_cipher_list(&ciphers)
+                .map_err(|e| DtlsError::InvalidConfig(format!("cipher list {ciphers:?}: {e}")))?;
+        }
+        features::verify_clients(&mut b, &config.client_auth)?;
+        features::select_alpn(&mut b, &config.alpn)?;
+        features::use_srtp(&mut b, config.srtp_profiles.as_deref())?;
         let cookies = Arc::new(CookieJar::new(config.cookie_rotation, now)?);
         let jar = Arc::clone(&cookies);
         b.set_cookie_generate_cb(move |_, out| Ok(jar.generate(out)));
         let jar = Arc::clone(&cookies);
         b.set_cookie_verify_cb(move |_, cookie| jar.verify(cookie));
-        let peer_addr = ffi::BioAddr::new()
-            .ok_or_else(|| DtlsError::Ssl("BIO_ADDR_new failed".into()))?;
+        let peer_addr =
+            ffi::BioAddr::new().ok_or_else(|| DtlsError::Ssl("BIO_ADDR_new failed".into()))?;
         Ok(Server {
             ctx: b.build(),
             settings: config.settings.clone(),
@@ -139,6 +159,10 @@ impl Server {
         // Garbage leaves reasons on OpenSSL's thread-local error queue: clear them.
         let _ = openssl::error::ErrorStack::get();
         if result > 0 {
+            // DTLSv1_listen only accepts a datagram that starts with the ClientHello's record.
+            if let Some(seq) = crate::datagram_io::record_seq(datagram) {
+                listener.get_mut().continue_after_listen(seq);
+            }
             return Accept::Session(Box::new(Session::accepted(listener, &self.settings, now)));
         }
         let reply = listener.get_mut().outgoing.pop();

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 use openssl::ssl::{ErrorCode, SslStream};
 
 use crate::datagram_io::DatagramIo;
-use crate::settings::AEAD_RECORD_OVERHEAD;
-use crate::{contexts, ffi, ClientConfig, DtlsError, PacketQueue, Settings, Stats, Status};
+use crate::settings::{max_packet_size_estimate, MAX_RECORD_PAYLOAD};
+use crate::{contexts, ffi, screen, ClientConfig, DtlsError, PacketQueue, Settings, Stats, Status};
 
 /// Largest plaintext of one DTLS record (2^14) plus slack: the read buffer size.
 const MAX_RECORD_PLAINTEXT: usize = 16 * 1024 + 256;
@@ -116,10 +116,15 @@ impl Session {
             retransmit_at: None,
             received: PacketQueue::default(),
             mtu: settings.mtu,
-            max_packet: settings.mtu.saturating_sub(AEAD_RECORD_OVERHEAD),
+            max_packet: max_packet_size_estimate(settings.mtu),
             failure: None,
             stats: Stats::default(),
         }
+    }
+
+    /// The OpenSSL session object (for the getters in `session_info.rs`).
+    pub(crate) fn ssl(&self) -> &openssl::ssl::SslRef {
+        self.stream.ssl()
     }
 
     /// Client or server.
@@ -182,6 +187,15 @@ impl Session {
         }
         self.stats.datagrams_received += 1;
         self.stats.bytes_received += datagram.len() as u64;
+        let cipher = self.stream.ssl().current_cipher().map(|c| c.name());
+        if !screen::acceptable(datagram, screen::min_protected_len(cipher)) {
+            log::debug!(
+                "DTLS {:?} session dropped a malformed datagram of {} bytes",
+                self.role,
+                datagram.len()
+            );
+            return;
+        }
         self.stream.get_mut().deliver(datagram);
         match self.status {
             Status::Handshaking => self.drive_handshake(now),
@@ -197,12 +211,13 @@ impl Session {
         if !self.status.is_active() {
             return;
         }
-        if self.status == Status::Handshaking
-            && self.handshake_deadline.is_some_and(|d| now >= d)
-        {
+        if self.status == Status::Handshaking && self.handshake_deadline.is_some_and(|d| now >= d) {
             self.fail(
                 Status::Error,
-                format!("handshake did not finish within {:?}", self.handshake_timeout),
+                format!(
+                    "handshake did not finish within {:?}",
+                    self.handshake_timeout
+                ),
             );
             return;
         }
@@ -210,7 +225,10 @@ impl Session {
             let before = self.stream.get_ref().outgoing.len();
             let result = ffi::dtls_handle_timeout(self.stream.ssl());
             if result < 0 {
-                self.fail(Status::Error, "handshake failed: too many retransmissions".into());
+                self.fail(
+                    Status::Error,
+                    "handshake failed: too many retransmissions".into(),
+                );
                 return;
             }
             if self.stream.get_ref().outgoing.len() > before {
@@ -328,7 +346,9 @@ impl Session {
         self.handshake_deadline = None;
         let data_mtu = ffi::dtls_data_mtu(self.stream.ssl());
         if data_mtu > 0 {
-            self.max_packet = data_mtu;
+            // OpenSSL refuses (and fails the session on) records above 2^14 bytes, which a
+            // large MTU would otherwise allow.
+            self.max_packet = data_mtu.min(MAX_RECORD_PAYLOAD);
         }
         log::debug!(
             "DTLS {:?} handshake complete: {} {}",
@@ -348,7 +368,10 @@ impl Session {
         {
             self.fail(
                 Status::ErrorHostnameMismatch,
-                format!("the certificate is not valid for this host: {}", verify.error_string()),
+                format!(
+                    "the certificate is not valid for this host: {}",
+                    verify.error_string()
+                ),
             );
         } else if raw != openssl_sys::X509_V_OK {
             self.fail(
@@ -380,7 +403,10 @@ impl Session {
                     break;
                 }
                 Err(e) => {
-                    self.fail(Status::Error, format!("connection failed: {}", describe(&e)));
+                    self.fail(
+                        Status::Error,
+                        format!("connection failed: {}", describe(&e)),
+                    );
                     break;
                 }
             }

@@ -90,7 +90,12 @@ impl Settings {
     }
 }
 
+/// Most plaintext one DTLS record may carry (2^14 bytes, RFC 6347 / RFC 5246 6.2.1).
+pub(crate) const MAX_RECORD_PAYLOAD: usize = 1 << 14;
+
 /// Largest application packet that fits one datagram of `mtu` bytes with any default cipher.
+/// Never above 2^14 bytes, the most one record carries, however large the MTU.
 pub fn max_packet_size_estimate(mtu: usize) -> usize {
     mtu.saturating_sub(AEAD_RECORD_OVERHEAD)
+        .min(MAX_RECORD_PAYLOAD)
 }

@@ -26,8 +26,14 @@ const CERT_DIRS: &[&str] = &["/etc/ssl/certs", "/etc/pki/tls/certs"];
 pub(crate) fn load_system_roots(builder: &mut SslContextBuilder) -> String {
     let env_file = std::env::var("SSL_CERT_FILE").ok();
     let env_dir = std::env::var("SSL_CERT_DIR").ok();
-    let files = env_file.iter().map(String::as_str).chain(BUNDLE_FILES.iter().copied());
-    let dirs = env_dir.iter().map(String::as_str).chain(CERT_DIRS.iter().copied());
+    let files = env_file
+        .iter()
+        .map(String::as_str)
+        .chain(BUNDLE_FILES.iter().copied());
+    let dirs = env_dir
+        .iter()
+        .map(String::as_str)
+        .chain(CERT_DIRS.iter().copied());
     for file in files {
         if Path::new(file).is_file() && builder.set_ca_file(file).is_ok() {
             return file.to_string();

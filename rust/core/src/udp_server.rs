@@ -56,7 +56,10 @@ impl UdpServer {
                 Some(session) if session.status().is_active() => {
                     session.handle_datagram(now, datagram)
                 }
-                _ => match self.server.accept(now, from.to_string().as_bytes(), datagram) {
+                _ => match self
+                    .server
+                    .accept(now, from.to_string().as_bytes(), datagram)
+                {
                     Accept::HelloVerify(reply) => {
                         let _ = self.socket.send_to(&reply, from);
                     }

@@ -183,6 +183,7 @@ impl OpenSSLPacketPeerDtls {
             verification,
             hostname: Some(for_hostname.to_string()),
             settings: self.settings.clone(),
+            ..ClientConfig::default()
         };
         match Session::client(&config, Instant::now()) {
             Ok(session) => {
