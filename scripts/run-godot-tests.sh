@@ -1,22 +1,26 @@
 #!/usr/bin/env bash
-# Runs the headless GDScript tests in tests/godot/project/tests/test_*.gd, one Godot process each.
+# Runs the headless Godot tests, one process each: the GDScript tests tests/godot/project/tests/test_*.gd, then
+# the shell steps tests/godot/steps/test_*.sh (Godot's class reference dump, the demo in a fresh project copy).
 #
 # Usage: scripts/run-godot-tests.sh [--addon DIR] [TEST ...]
-#   TEST: a name like test_builtin_dtls (or .gd file/path); default: every test_*.gd.
+#   TEST: a name like test_builtin_dtls or test_doc_api (or a .gd/.sh file/path); default: all of them.
 #   --addon DIR: the addon folder to install (default: addons/openssl_dtls of this repo, or $OPENSSL_DTLS_ADDON).
 # Env: GODOT (a Godot 4 binary, else scripts/provision-godot.sh provides one), GODOT_TEST_TIMEOUT (s, default 120).
 #
 # The addon is copied into the test project and listed in .godot/extension_list.cfg when both its
 # .gdextension and bin/libopenssl_dtls.so exist; tests that need it say so with a line "# requires-addon"
 # and fail with a clear message when it is not built.
+# A step runs as `bash FILE` with GODOT_CMD (the Godot command prefix), TEST_PROJECT (the test project, addon
+# installed), ADDON_SRC (the addon folder) and REPO set, and reports like a GDScript test.
 # A test fails on: non-zero exit, no "N passed, M failed" summary line, or a "SCRIPT ERROR"/"ERROR:" line
-# in Godot's output that its file does not allow with a line "# allow-error: TEXT" (may appear) or
+# in its output that its file does not allow with a line "# allow-error: TEXT" (may appear) or
 # "# expect-error: TEXT" (must appear); TEXT is a fixed substring. Logs: target/godot-tests/<test>.log.
-# Prints "N passed, M failed" over test files last, exits non-zero if any failed.
+# Prints "N passed, M failed" over test files and steps last, exits non-zero if any failed.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 project="$repo/tests/godot/project"
+steps="$repo/tests/godot/steps"
 addon_src="${OPENSSL_DTLS_ADDON:-$repo/addons/openssl_dtls}"
 timeout_s="${GODOT_TEST_TIMEOUT:-120}"
 logs="$repo/target/godot-tests"
@@ -26,13 +30,13 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --addon) addon_src="$2"; shift 2 ;;
         -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-        *) tests+=("$(basename "${1%.gd}")"); shift ;;
+        *) t=$(basename "$1"); tests+=("${t%.*}"); shift ;;
     esac
 done
 if [ ${#tests[@]} -eq 0 ]; then
-    for f in "$project"/tests/test_*.gd; do [ -e "$f" ] && tests+=("$(basename "${f%.gd}")"); done
+    for f in "$project"/tests/test_*.gd "$steps"/test_*.sh; do [ -e "$f" ] && { t=$(basename "$f"); tests+=("${t%.*}"); }; done
 fi
-[ ${#tests[@]} -gt 0 ] || { echo "run-godot-tests: no tests found in $project/tests" >&2; exit 1; }
+[ ${#tests[@]} -gt 0 ] || { echo "run-godot-tests: no tests found in $project/tests or $steps" >&2; exit 1; }
 
 godot_line=$("$repo/scripts/provision-godot.sh")
 read -r -a godot <<<"$godot_line"  # a command prefix: loader, options, binary
@@ -61,17 +65,26 @@ n_fail=0
 # Prints the TEXT of each "# allow-error: TEXT" / "# expect-error: TEXT" line (kind = allow|expect) of a file.
 markers() { sed -n "s/^#[[:space:]]*$1-error:[[:space:]]*//p" "$2"; }
 
+run_started=$(date +%s%N)
 for t in "${tests[@]}"; do
     file="$project/tests/$t.gd"
+    [ -f "$file" ] || [ ! -f "$steps/$t.sh" ] || file="$steps/$t.sh"
     log="$logs/$t.log"
     reasons=()
+    summary=""
+    started=$(date +%s%N)
     if [ ! -f "$file" ]; then
-        reasons+=("no such test file: $file")
+        reasons+=("no such test: $project/tests/$t.gd or $steps/$t.sh")
     elif grep -q '^#[[:space:]]*requires-addon' "$file" && [ -n "$addon_missing" ]; then
         reasons+=("needs the addon, which is not built (missing:$addon_missing)")
     else
         rc=0
-        timeout "$timeout_s" "${godot[@]}" --headless --path "$project" -s "res://tests/$t.gd" >"$log" 2>&1 || rc=$?
+        if [ "${file##*.}" = sh ]; then
+            GODOT_CMD="$godot_line" TEST_PROJECT="$project" ADDON_SRC="$addon_src" REPO="$repo" \
+                timeout "$timeout_s" bash "$file" >"$log" 2>&1 || rc=$?
+        else
+            timeout "$timeout_s" "${godot[@]}" --headless --path "$project" -s "res://tests/$t.gd" >"$log" 2>&1 || rc=$?
+        fi
         if [ "$rc" -eq 124 ]; then reasons+=("timed out after ${timeout_s}s")
         elif [ "$rc" -ne 0 ]; then reasons+=("exit code $rc"); fi
         summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n1 || true)
@@ -83,17 +96,20 @@ for t in "${tests[@]}"; do
             [ -z "$want" ] || grep -qF -e "$want" "$log" || reasons+=("expected engine error did not appear: $want")
         done < <(markers expect "$file")
     fi
+    secs=$(( ($(date +%s%N) - started) / 10000000 ))
+    secs="$((secs / 100)).$(printf '%02d' $((secs % 100))) s"
     if [ ${#reasons[@]} -eq 0 ]; then
         n_pass=$((n_pass + 1))
-        echo "PASS $t ($summary)"
+        echo "PASS $t ($summary; $secs)"
     else
         n_fail=$((n_fail + 1))
-        echo "FAIL $t"
+        echo "FAIL $t (${summary:+$summary; }$secs)"
         printf '  - %s\n' "${reasons[@]}"
         if [ -f "$log" ]; then echo "  --- $log"; sed 's/^/  | /' "$log"; fi
     fi
 done
 
-echo "logs: $logs"
+secs=$(( ($(date +%s%N) - run_started) / 1000000000 ))
+echo "logs: $logs (${secs} s in all)"
 echo "$n_pass passed, $n_fail failed"
 [ "$n_fail" -eq 0 ]

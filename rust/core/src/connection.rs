@@ -1,5 +1,6 @@
-//! A session bound to a transport: `poll` moves datagrams between them and runs the timers.
-//! This is the whole I/O layer; the Godot classes and the UDP tests both use it.
+//! A session bound to a transport: `pump` moves datagrams between them and runs the timers,
+//! `flush` sends what the session queued. This is the whole I/O layer; [`Connection`] owns both
+//! halves, the Godot classes keep them apart so a finished session can let its socket go.
 
 use std::cell::RefCell;
 use std::io;
@@ -33,19 +34,7 @@ impl<T: Transport> Connection<T> {
 
     /// Reads every waiting datagram into the session, runs its timers, sends its output.
     pub fn poll(&mut self, now: Instant) -> io::Result<()> {
-        let result = RECV_BUFFER.with(|buf| {
-            let mut buf = buf.borrow_mut();
-            for _ in 0..MAX_DATAGRAMS_PER_POLL {
-                match self.transport.recv(&mut buf)? {
-                    Some(n) => self.session.handle_datagram(now, &buf[..n]),
-                    None => break,
-                }
-            }
-            Ok(())
-        });
-        self.session.handle_timeout(now);
-        self.flush();
-        result
+        pump(&mut self.session, &mut self.transport, now)
     }
 
     /// Encrypts and sends one application packet.
@@ -57,12 +46,7 @@ impl<T: Transport> Connection<T> {
 
     /// Sends every datagram the session has queued.
     pub fn flush(&mut self) {
-        let transport = &mut self.transport;
-        self.session.drain_transmit(|d| {
-            if let Err(e) = transport.send(d) {
-                log::debug!("DTLS datagram of {} bytes not sent: {e}", d.len());
-            }
-        });
+        flush(&mut self.session, &mut self.transport);
     }
 
     /// Closes the session (close_notify when connected) and sends that out.
@@ -90,4 +74,36 @@ impl<T: Transport> Connection<T> {
     pub fn transport_mut(&mut self) -> &mut T {
         &mut self.transport
     }
+}
+
+/// Reads every datagram waiting on `transport` into `session` (at most a bounded number, so a
+/// flood cannot stall a frame), runs the session's timers and sends what it queued.
+pub fn pump<T: Transport>(
+    session: &mut Session,
+    transport: &mut T,
+    now: Instant,
+) -> io::Result<()> {
+    let result = RECV_BUFFER.with(|buf| {
+        let mut buf = buf.borrow_mut();
+        for _ in 0..MAX_DATAGRAMS_PER_POLL {
+            match transport.recv(&mut buf)? {
+                Some(n) => session.handle_datagram(now, &buf[..n]),
+                None => break,
+            }
+        }
+        Ok(())
+    });
+    session.handle_timeout(now);
+    flush(session, transport);
+    result
+}
+
+/// Sends every datagram `session` has queued through `transport` (a failed send is logged and
+/// dropped: DTLS tolerates loss).
+pub fn flush<T: Transport>(session: &mut Session, transport: &mut T) {
+    session.drain_transmit(|d| {
+        if let Err(e) = transport.send(d) {
+            log::debug!("DTLS datagram of {} bytes not sent: {e}", d.len());
+        }
+    });
 }

@@ -27,7 +27,7 @@ mod udp_server;
 
 pub use certificates::{generate_key, params_for, self_signed, Identity, KeyType};
 pub use client_config::{ClientConfig, Verification};
-pub use connection::Connection;
+pub use connection::{flush, pump, Connection};
 pub use cookie_jar::COOKIE_LEN;
 pub use error::DtlsError;
 pub use features::{ClientAuth, OwnCertificate, Psk, PskKeys, MAX_PSK_LEN, PSK_CIPHERS};

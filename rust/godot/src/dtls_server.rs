@@ -3,15 +3,21 @@
 
 use std::time::Instant;
 
-use godot::classes::{CryptoKey, PacketPeerUdp, X509Certificate};
+use std::collections::BTreeMap;
+
+use godot::classes::{CryptoKey, PacketPeerUdp, TlsOptions, X509Certificate};
 use godot::global::Error;
 use godot::prelude::*;
-use openssl_dtls_core::{Accept, Connection, DtlsError, Server, ServerConfig};
+use godot::register::private::constant::{ConstantKind, ExportConstant, IntegerConstant};
+use openssl_dtls_core::{
+    Accept, ClientAuth, DtlsError, OwnCertificate, PskKeys, Server, ServerConfig, DEFAULT_CIPHERS,
+    DEFAULT_MTU,
+};
 
-use crate::optional_certificate::OptionalCertificate;
+use crate::nullable::Nullable;
 use crate::packet_peer_dtls::OpenSSLPacketPeerDtls;
 use crate::udp_transport::GodotUdp;
-use crate::{godot_pem, misuse};
+use crate::{godot_pem, misuse, tuning};
 
 /// A DTLS server backed by OpenSSL, used with Godot's [UDPServer] like the built-in [DTLSServer].
 ///
@@ -28,56 +34,165 @@ use crate::{godot_pem, misuse};
 #[class(base=RefCounted, init, tool, rename=OpenSSLDTLSServer)]
 pub struct OpenSSLDtlsServer {
     server: Option<Server>,
+    /// Largest UDP payload written, in bytes (256..=65507). Applies at [method setup].
+    #[var]
+    #[init(val = DEFAULT_MTU as i64)]
+    mtu: i64,
+    /// Seconds a handshake may take. Applies at [method setup].
+    #[var]
+    #[init(val = 60.0)]
+    handshake_timeout: f64,
+    /// Seconds before the first retransmission of a lost handshake flight (doubling, up to 60 s).
+    #[var]
+    #[init(val = 1.0)]
+    initial_retransmit_timeout: f64,
+    /// OpenSSL cipher list (DTLS 1.2 suites), in the server's order of preference.
+    #[var]
+    #[init(val = GString::from(DEFAULT_CIPHERS))]
+    cipher_list: GString,
+    /// ALPN protocols accepted, in preference order. Applies at [method setup].
+    #[var]
+    alpn_protocols: PackedStringArray,
+    /// SRTP protection profiles accepted (OpenSSL names, colon separated). Applies at [method setup].
+    #[var]
+    srtp_profiles: GString,
+    psk: Option<PskKeys>,
+    client_auth: ClientAuth,
     base: Base<RefCounted>,
 }
 
 const CLASS: &str = "OpenSSLDTLSServer";
 
+/// `ClientCertificateMode` constants: (name, value).
+const CLIENT_CERTIFICATE_MODES: [(&str, i64); 3] = [
+    ("CLIENT_CERTIFICATE_NONE", 0),
+    ("CLIENT_CERTIFICATE_OPTIONAL", 1),
+    ("CLIENT_CERTIFICATE_REQUIRED", 2),
+];
+
 #[godot_api]
 impl OpenSSLDtlsServer {
     /// Prepares the server with its private [param key], its [param certificate] and, optionally,
-    /// the [param chain] of intermediate certificates sent after it. Returns [constant OK], or
-    /// [constant ERR_INVALID_PARAMETER] when a value is missing, unreadable or the key does not
-    /// belong to the certificate.
+    /// the [param chain] of intermediate certificates sent after it. After [method set_psk_keys]
+    /// key and certificate may be [code]null[/code] (a PSK-only server). Returns [constant OK], or
+    /// [constant ERR_INVALID_PARAMETER] when a value is missing, unreadable, out of range, or the
+    /// key does not belong to the certificate.
     #[func]
     fn setup(
         &mut self,
         key: Option<Gd<CryptoKey>>,
         certificate: Option<Gd<X509Certificate>>,
-        #[opt(default = OptionalCertificate(None))] chain: OptionalCertificate,
+        #[opt(default = Nullable::NULL)] chain: Nullable<X509Certificate>,
     ) -> Error {
         const M: &str = "setup";
-        let (Some(mut key), Some(mut certificate)) = (key, certificate) else {
+        let own = match (key, certificate) {
+            (Some(key), Some(certificate)) => {
+                match tuning::own_certificate(key, certificate, chain.0) {
+                    Ok(own) => Some(own),
+                    Err(why) => return misuse(CLASS, M, Error::ERR_INVALID_PARAMETER, why),
+                }
+            }
+            (None, None) if self.psk.is_some() => None,
+            _ => return misuse(
+                CLASS,
+                M,
+                Error::ERR_INVALID_PARAMETER,
+                "key and certificate are required (or PSK keys from set_psk_keys() and neither)",
+            ),
+        };
+        self.start(M, own)
+    }
+
+    /// Godot 4 style: like [method DTLSServer.setup] of Godot 4, with [param server_options] from
+    /// [method TLSOptions.server].
+    #[func]
+    fn setup_with_options(&mut self, server_options: Option<Gd<TlsOptions>>) -> Error {
+        const M: &str = "setup_with_options";
+        let Some(options) = server_options.filter(|o| o.is_server()) else {
             return misuse(
                 CLASS,
                 M,
                 Error::ERR_INVALID_PARAMETER,
-                "key and certificate are required",
+                "server_options must come from TLSOptions.server()",
             );
         };
-        if key.is_public_only() {
+        let (Some(key), Some(certificate)) =
+            (options.get_private_key(), options.get_own_certificate())
+        else {
             return misuse(
                 CLASS,
                 M,
                 Error::ERR_INVALID_PARAMETER,
-                "key is a public key: the server needs the private key",
+                "server_options lack a key or certificate",
             );
+        };
+        match tuning::own_certificate(key, certificate, None) {
+            Ok(own) => self.start(M, Some(own)),
+            Err(why) => misuse(CLASS, M, Error::ERR_INVALID_PARAMETER, why),
         }
-        let mut config = ServerConfig::new(
-            godot_pem::certificate_pem(&mut certificate),
-            godot_pem::key_pem(&mut key),
-        );
-        config.chain_pem = chain.0.map(|mut c| godot_pem::certificate_pem(&mut c));
-        match Server::new(&config, Instant::now()) {
-            Ok(server) => {
-                self.server = Some(server);
-                Error::OK
-            }
-            Err(e @ (DtlsError::InvalidCertificate(_) | DtlsError::InvalidKey(_))) => {
-                misuse(CLASS, M, Error::ERR_INVALID_PARAMETER, e)
-            }
-            Err(e) => misuse(CLASS, M, Error::FAILED, e),
+    }
+
+    /// Accepts clients by pre-shared key: [param keys] maps each client identity (String) to its
+    /// key (PackedByteArray); [param hint] is sent to clients. Call before [method setup].
+    #[func]
+    fn set_psk_keys(&mut self, keys: VarDictionary, #[opt(default = "")] hint: GString) -> Error {
+        const M: &str = "set_psk_keys";
+        let mut table = BTreeMap::new();
+        for (identity, key) in keys.iter_shared() {
+            let (Ok(identity), Ok(key)) = (
+                identity.try_to::<GString>(),
+                key.try_to::<PackedByteArray>(),
+            ) else {
+                return misuse(
+                    CLASS,
+                    M,
+                    Error::ERR_INVALID_PARAMETER,
+                    "keys must map String identities to PackedByteArray keys",
+                );
+            };
+            table.insert(identity.to_string(), key.to_vec());
         }
+        self.psk = (!table.is_empty()).then(|| PskKeys {
+            hint: hint.to_string(),
+            keys: table,
+        });
+        Error::OK
+    }
+
+    /// Asks clients for certificates: [param mode] is [code]CLIENT_CERTIFICATE_NONE[/code] (the
+    /// default), [code]CLIENT_CERTIFICATE_OPTIONAL[/code] or [code]CLIENT_CERTIFICATE_REQUIRED[/code];
+    /// a client certificate must chain to [param trusted] (a CA or the client's own certificate).
+    /// Read it with [method OpenSSLPacketPeerDTLS.get_peer_certificate]. Call before [method setup].
+    #[func]
+    fn set_client_certificate_mode(
+        &mut self,
+        mode: i64,
+        #[opt(default = Nullable::NULL)] trusted: Nullable<X509Certificate>,
+    ) -> Error {
+        const M: &str = "set_client_certificate_mode";
+        let trusted_pem = trusted.0.map(|mut c| godot_pem::certificate_pem(&mut c));
+        self.client_auth = match (mode, trusted_pem) {
+            (0, _) => ClientAuth::None,
+            (1, Some(pem)) => ClientAuth::Optional(pem),
+            (2, Some(pem)) => ClientAuth::Required(pem),
+            (1 | 2, None) => {
+                return misuse(
+                    CLASS,
+                    M,
+                    Error::ERR_INVALID_PARAMETER,
+                    "a trusted certificate is needed to verify clients",
+                )
+            }
+            _ => {
+                return misuse(
+                    CLASS,
+                    M,
+                    Error::ERR_INVALID_PARAMETER,
+                    format!("unknown mode {mode}"),
+                )
+            }
+        };
+        Error::OK
     }
 
     /// Answers the first datagram(s) of [param udp_peer], a new peer from
@@ -91,6 +206,10 @@ impl OpenSSLDtlsServer {
         udp_peer: Option<Gd<PacketPeerUdp>>,
     ) -> Gd<OpenSSLPacketPeerDtls> {
         const M: &str = "take_connection";
+        let Some(mut udp) = udp_peer else {
+            misuse(CLASS, M, Error::ERR_INVALID_PARAMETER, "udp_peer is null");
+            return OpenSSLPacketPeerDtls::from_accepted(None);
+        };
         let Some(server) = self.server.as_mut() else {
             misuse(
                 CLASS,
@@ -98,11 +217,8 @@ impl OpenSSLDtlsServer {
                 Error::ERR_UNCONFIGURED,
                 "call setup() with a key and certificate first",
             );
-            return OpenSSLPacketPeerDtls::from_connection(None);
-        };
-        let Some(mut udp) = udp_peer else {
-            misuse(CLASS, M, Error::ERR_INVALID_PARAMETER, "udp_peer is null");
-            return OpenSSLPacketPeerDtls::from_connection(None);
+            udp.close();
+            return OpenSSLPacketPeerDtls::from_accepted(None);
         };
         let now = Instant::now();
         while udp.get_available_packet_count() > 0 {
@@ -116,8 +232,10 @@ impl OpenSSLDtlsServer {
                     let _ = udp.put_packet(&PackedByteArray::from(reply.as_slice()));
                 }
                 Accept::Session(session) => {
-                    let connection = Connection::new(*session, GodotUdp::new(udp));
-                    return OpenSSLPacketPeerDtls::from_connection(Some(connection));
+                    return OpenSSLPacketPeerDtls::from_accepted(Some((
+                        *session,
+                        GodotUdp::from_server(udp),
+                    )));
                 }
                 Accept::Ignored => {}
             }
@@ -125,6 +243,63 @@ impl OpenSSLDtlsServer {
         // No valid cookie yet: release the UDP peer so that the client's next ClientHello
         // arrives as a new connection of the UDPServer, and keep nothing.
         udp.close();
-        OpenSSLPacketPeerDtls::from_connection(None)
+        OpenSSLPacketPeerDtls::from_accepted(None)
     }
+}
+
+impl OpenSSLDtlsServer {
+    /// Builds the core server from the properties and `own` certificate.
+    fn start(&mut self, method: &str, own: Option<OwnCertificate>) -> Error {
+        let settings = match tuning::settings(
+            self.mtu,
+            self.handshake_timeout,
+            self.initial_retransmit_timeout,
+            &self.cipher_list,
+        ) {
+            Ok(s) => s,
+            Err(e) => return misuse(CLASS, method, Error::ERR_INVALID_PARAMETER, e),
+        };
+        let own = own.unwrap_or(OwnCertificate {
+            certificate_pem: String::new(),
+            private_key_pem: String::new(),
+            chain_pem: None,
+        });
+        let config = ServerConfig {
+            chain_pem: own.chain_pem,
+            settings,
+            client_auth: self.client_auth.clone(),
+            psk: self.psk.clone(),
+            alpn: tuning::strings(&self.alpn_protocols),
+            srtp_profiles: Some(self.srtp_profiles.to_string()).filter(|p| !p.is_empty()),
+            ..ServerConfig::new(own.certificate_pem, own.private_key_pem)
+        };
+        match Server::new(&config, Instant::now()) {
+            Ok(server) => {
+                self.server = Some(server);
+                Error::OK
+            }
+            Err(
+                e @ (DtlsError::InvalidCertificate(_)
+                | DtlsError::InvalidKey(_)
+                | DtlsError::InvalidConfig(_)),
+            ) => misuse(CLASS, method, Error::ERR_INVALID_PARAMETER, e),
+            Err(e) => misuse(CLASS, method, Error::FAILED, e),
+        }
+    }
+}
+
+/// Registers the `ClientCertificateMode` enum constants (call once the class exists).
+pub fn register_client_certificate_enum() {
+    let enumerators = CLIENT_CERTIFICATE_MODES
+        .iter()
+        .map(|(name, value)| IntegerConstant::new(name, *value))
+        .collect();
+    ExportConstant::new(
+        OpenSSLDtlsServer::class_id(),
+        ConstantKind::Enum {
+            name: "ClientCertificateMode".into(),
+            enumerators,
+        },
+    )
+    .register();
 }

@@ -10,9 +10,10 @@ mod certificates;
 mod dtls_server;
 mod godot_logger;
 mod godot_pem;
-mod optional_certificate;
+mod nullable;
 mod packet_peer_dtls;
 mod status_enum;
+mod tuning;
 mod udp_transport;
 
 struct OpenSslDtlsExtension;
@@ -25,6 +26,7 @@ unsafe impl ExtensionLibrary for OpenSslDtlsExtension {
             godot_logger::install();
             status_enum::register_status_enum();
             certificates::register_key_type_enum();
+            dtls_server::register_client_certificate_enum();
         }
     }
 }

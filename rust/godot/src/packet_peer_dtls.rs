@@ -3,16 +3,22 @@
 
 use std::time::Instant;
 
-use godot::classes::{IPacketPeerExtension, PacketPeerExtension, PacketPeerUdp};
+use godot::classes::{
+    CryptoKey, IPacketPeerExtension, PacketPeerExtension, PacketPeerUdp, TlsOptions,
+    X509Certificate,
+};
 use godot::global::Error;
 use godot::meta::conv::RawPtr;
 use godot::prelude::*;
-use openssl_dtls_core::{ClientConfig, Connection, DtlsError, Session, Settings, Verification};
+use openssl_dtls_core::{
+    flush, pump, ClientConfig, DtlsError, OwnCertificate, Psk, Session, Verification,
+    DEFAULT_CIPHERS, DEFAULT_MTU,
+};
 
-use crate::optional_certificate::OptionalCertificate;
+use crate::nullable::Nullable;
 use crate::status_enum::PeerStatus;
 use crate::udp_transport::GodotUdp;
-use crate::{godot_logger, godot_pem, misuse};
+use crate::{godot_logger, godot_pem, misuse, tuning};
 
 /// A DTLS client or server-side connection over a connected [PacketPeerUDP], backed by OpenSSL.
 ///
@@ -25,8 +31,38 @@ use crate::{godot_logger, godot_pem, misuse};
 #[derive(GodotClass)]
 #[class(base=PacketPeerExtension, init, tool, rename=OpenSSLPacketPeerDTLS)]
 pub struct OpenSSLPacketPeerDtls {
-    connection: Option<Connection<GodotUdp>>,
-    settings: Settings,
+    /// The DTLS session; kept after it ends, for its status, error and unread packets.
+    session: Option<Session>,
+    /// The socket, while the session is active; let go as soon as it ends.
+    transport: Option<GodotUdp>,
+    /// Largest UDP payload written, in bytes (256..=65507). The default 1200 is safe across the
+    /// internet. Applies to the next [method connect_to_peer].
+    #[var]
+    #[init(val = DEFAULT_MTU as i64)]
+    mtu: i64,
+    /// Seconds a handshake may take before the status becomes [constant STATUS_ERROR].
+    #[var]
+    #[init(val = 60.0)]
+    handshake_timeout: f64,
+    /// Seconds before the first retransmission of a lost handshake flight; it doubles on every
+    /// retry, up to 60 s.
+    #[var]
+    #[init(val = 1.0)]
+    initial_retransmit_timeout: f64,
+    /// OpenSSL cipher list (DTLS 1.2 suites). The default offers AEAD suites only, AES-GCM first.
+    #[var]
+    #[init(val = GString::from(DEFAULT_CIPHERS))]
+    cipher_list: GString,
+    /// ALPN protocols to offer, in preference order; read the agreed one with
+    /// [method get_alpn_protocol].
+    #[var]
+    alpn_protocols: PackedStringArray,
+    /// SRTP protection profiles to offer (OpenSSL names, colon separated, e.g.
+    /// [code]"SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80"[/code]); see [method get_srtp_profile].
+    #[var]
+    srtp_profiles: GString,
+    psk: Option<Psk>,
+    client_certificate: Option<OwnCertificate>,
     /// The packet handed to Godot by the last `get_packet`; it must outlive the call.
     current: Vec<u8>,
     base: Base<PacketPeerExtension>,
@@ -42,7 +78,7 @@ impl IPacketPeerExtension for OpenSSLPacketPeerDtls {
         p_buffer: RawPtr<*const u8>,
         p_buffer_size: i32,
     ) -> Error {
-        let Some(connection) = self.connection.as_mut() else {
+        let Some(session) = self.session.as_mut() else {
             return misuse(CLASS, "put_packet", Error::ERR_UNCONFIGURED, "not connected: call connect_to_peer() or take a connection from OpenSSLDTLSServer first");
         };
         let Ok(len) = usize::try_from(p_buffer_size) else {
@@ -62,7 +98,9 @@ impl IPacketPeerExtension for OpenSSLPacketPeerDtls {
             // zero length were handled above.
             unsafe { std::slice::from_raw_parts(ptr, len) }
         };
-        match connection.send(packet) {
+        let result = session.send(packet);
+        self.flush_and_release_if_done();
+        match result {
             Ok(()) => Error::OK,
             Err(e @ DtlsError::NotConnected(_)) => {
                 misuse(CLASS, "put_packet", Error::ERR_UNCONFIGURED, e)
@@ -89,8 +127,8 @@ impl IPacketPeerExtension for OpenSSLPacketPeerDtls {
                 "null output pointer",
             );
         }
-        let got = match self.connection.as_mut() {
-            Some(c) => c.session_mut().recv_into(&mut self.current),
+        let got = match self.session.as_mut() {
+            Some(session) => session.recv_into(&mut self.current),
             None => false,
         };
         if !got {
@@ -108,15 +146,17 @@ impl IPacketPeerExtension for OpenSSLPacketPeerDtls {
     }
 
     fn get_available_packet_count(&self) -> i32 {
-        self.connection.as_ref().map_or(0, |c| {
-            i32::try_from(c.session().pending_packets()).unwrap_or(i32::MAX)
+        self.session.as_ref().map_or(0, |s| {
+            i32::try_from(s.pending_packets()).unwrap_or(i32::MAX)
         })
     }
 
     fn get_max_packet_size(&self) -> i32 {
-        let max = match &self.connection {
-            Some(c) => c.session().max_packet_size(),
-            None => openssl_dtls_core::max_packet_size_estimate(self.settings.mtu),
+        let max = match &self.session {
+            Some(s) => s.max_packet_size(),
+            None => openssl_dtls_core::max_packet_size_estimate(
+                usize::try_from(self.mtu).unwrap_or(DEFAULT_MTU),
+            ),
         };
         i32::try_from(max).unwrap_or(i32::MAX)
     }
@@ -136,64 +176,123 @@ impl OpenSSLPacketPeerDtls {
         packet_peer: Option<Gd<PacketPeerUdp>>,
         #[opt(default = true)] validate_certs: bool,
         #[opt(default = "")] for_hostname: GString,
-        #[opt(default = OptionalCertificate(None))] valid_certificate: OptionalCertificate,
+        #[opt(default = Nullable::NULL)] valid_certificate: Nullable<X509Certificate>,
     ) -> Error {
         const M: &str = "connect_to_peer";
-        let Some(udp) = packet_peer else {
-            return misuse(
-                CLASS,
-                M,
-                Error::ERR_INVALID_PARAMETER,
-                "packet_peer is null",
-            );
-        };
-        if !udp.is_socket_connected() {
-            return misuse(
-                CLASS,
-                M,
-                Error::ERR_INVALID_PARAMETER,
-                "packet_peer is not connected: call PacketPeerUDP.connect_to_host() first",
-            );
-        }
-        if self.status().is_active() {
-            return misuse(
-                CLASS,
-                M,
-                Error::ERR_ALREADY_IN_USE,
-                "already handshaking or connected: call disconnect_from_peer() first",
-            );
-        }
         let verification = match (validate_certs, valid_certificate.0) {
             (false, _) => Verification::Off,
             (true, None) => Verification::SystemRoots,
-            (true, Some(mut cert)) => {
-                let pem = godot_pem::certificate_pem(&mut cert);
-                if pem.is_empty() {
-                    return misuse(
-                        CLASS,
-                        M,
-                        Error::ERR_INVALID_PARAMETER,
-                        "valid_certificate holds no certificate",
-                    );
-                }
-                Verification::TrustedPem(pem)
-            }
+            (true, Some(cert)) => match trusted_pem(M, cert) {
+                Ok(v) => v,
+                Err(e) => return e,
+            },
         };
-        let config = ClientConfig {
-            verification,
-            hostname: Some(for_hostname.to_string()),
-            settings: self.settings.clone(),
-            ..ClientConfig::default()
+        self.start_client(M, packet_peer, verification, for_hostname.to_string())
+    }
+
+    /// Godot 4 style: like [method PacketPeerDTLS.connect_to_peer] of Godot 4, with a
+    /// [TLSOptions] from [method TLSOptions.client] (verify against its trusted chain or the
+    /// system roots; its common name override replaces [param hostname]) or
+    /// [method TLSOptions.client_unsafe] (no verification). [code]null[/code] means
+    /// [code]TLSOptions.client()[/code].
+    #[func]
+    fn connect_to_peer_with_options(
+        &mut self,
+        packet_peer: Option<Gd<PacketPeerUdp>>,
+        hostname: GString,
+        #[opt(default = Nullable::NULL)] client_options: Nullable<TlsOptions>,
+    ) -> Error {
+        const M: &str = "connect_to_peer_with_options";
+        let Some(options) = client_options.0 else {
+            return self.start_client(
+                M,
+                packet_peer,
+                Verification::SystemRoots,
+                hostname.to_string(),
+            );
         };
-        match Session::client(&config, Instant::now()) {
-            Ok(session) => {
-                self.connection = Some(Connection::new(session, GodotUdp::new(udp)));
+        if options.is_server() {
+            return misuse(
+                CLASS,
+                M,
+                Error::ERR_INVALID_PARAMETER,
+                "client_options are server options: use TLSOptions.client()",
+            );
+        }
+        let verification = match (options.is_unsafe_client(), options.get_trusted_ca_chain()) {
+            (true, _) => Verification::Off,
+            (false, None) => Verification::SystemRoots,
+            (false, Some(cert)) => match trusted_pem(M, cert) {
+                Ok(v) => v,
+                Err(e) => return e,
+            },
+        };
+        let name_override = options.get_common_name_override();
+        let host = if name_override.is_empty() {
+            hostname
+        } else {
+            name_override
+        };
+        self.start_client(M, packet_peer, verification, host.to_string())
+    }
+
+    /// Uses a pre-shared key instead of certificates (PSK cipher suites, as IoT and CoAP devices
+    /// do): [param identity] names the key to the server. Applies to the next
+    /// [method connect_to_peer], where certificate validation is then skipped.
+    #[func]
+    fn set_psk(&mut self, identity: GString, key: PackedByteArray) -> Error {
+        if key.is_empty() || key.len() > openssl_dtls_core::MAX_PSK_LEN {
+            return misuse(
+                CLASS,
+                "set_psk",
+                Error::ERR_INVALID_PARAMETER,
+                format!("key must have 1..={} bytes", openssl_dtls_core::MAX_PSK_LEN),
+            );
+        }
+        self.psk = Some(Psk {
+            identity: identity.to_string(),
+            key: key.to_vec(),
+        });
+        Error::OK
+    }
+
+    /// Goes back to certificates after [method set_psk].
+    #[func]
+    fn clear_psk(&mut self) {
+        self.psk = None;
+    }
+
+    /// A client certificate to present when the server asks for one (mutual authentication):
+    /// its private [param key], the [param certificate] and optional intermediates in
+    /// [param chain]. Pass [code]null[/code] key and certificate to stop presenting one.
+    #[func]
+    fn set_client_certificate(
+        &mut self,
+        key: Option<Gd<CryptoKey>>,
+        certificate: Option<Gd<X509Certificate>>,
+        #[opt(default = Nullable::NULL)] chain: Nullable<X509Certificate>,
+    ) -> Error {
+        const M: &str = "set_client_certificate";
+        match (key, certificate) {
+            (None, None) => {
+                self.client_certificate = None;
                 Error::OK
             }
-            Err(e @ DtlsError::InvalidCertificate(_)) => {
-                misuse(CLASS, M, Error::ERR_INVALID_PARAMETER, e)
+            (Some(key), Some(certificate)) => {
+                match tuning::own_certificate(key, certificate, chain.0) {
+                    Ok(own) => {
+                        self.client_certificate = Some(own);
+                        Error::OK
+                    }
+                    Err(why) => misuse(CLASS, M, Error::ERR_INVALID_PARAMETER, why),
+                }
             }
-            Err(e) => misuse(CLASS, M, Error::FAILED, e),
+            _ => misuse(
+                CLASS,
+                M,
+                Error::ERR_INVALID_PARAMETER,
+                "key and certificate go together",
+            ),
         }
     }
 
@@ -201,21 +300,25 @@ impl OpenSSLPacketPeerDtls {
     /// [constant STATUS_DISCONNECTED]. Packets not yet read are dropped.
     #[func]
     fn disconnect_from_peer(&mut self) {
-        if let Some(mut connection) = self.connection.take() {
-            connection.close();
+        if let Some(session) = self.session.as_mut() {
+            session.close();
         }
+        self.flush_and_release_if_done();
+        self.session = None;
     }
 
     /// Drives the connection: reads waiting datagrams, advances the handshake, retransmits on
     /// timeout, decrypts packets. Call it every frame (or more often for lower latency).
     #[func]
     fn poll(&mut self) {
-        let Some(connection) = self.connection.as_mut() else {
+        let (Some(session), Some(transport)) = (self.session.as_mut(), self.transport.as_mut())
+        else {
             return;
         };
-        if let Err(e) = connection.poll(Instant::now()) {
+        if let Err(e) = pump(session, transport, Instant::now()) {
             log::error!("{CLASS}.poll: {e}");
         }
+        self.flush_and_release_if_done();
     }
 
     /// The connection's status.
@@ -235,11 +338,103 @@ impl OpenSSLPacketPeerDtls {
     /// Why the connection is in an error status, in words (empty otherwise).
     #[func]
     fn get_error_message(&self) -> GString {
-        self.connection
-            .as_ref()
-            .and_then(|c| c.session().failure())
+        self.session()
+            .and_then(|s| s.failure())
             .unwrap_or_default()
             .into()
+    }
+
+    /// The peer's certificate once the handshake has shown it (the server's on a client; the
+    /// client's on a server that asked for one), else [code]null[/code].
+    #[func]
+    fn get_peer_certificate(&self) -> Option<Gd<X509Certificate>> {
+        let pem = self.session()?.peer_certificate_pem()?;
+        let mut cert = X509Certificate::new_gd();
+        (cert.load_from_string(&pem) == Error::OK).then_some(cert)
+    }
+
+    /// The ALPN protocol both sides agreed on (empty if none).
+    #[func]
+    fn get_alpn_protocol(&self) -> GString {
+        self.session()
+            .and_then(|s| s.alpn_protocol())
+            .map_or_else(GString::new, |p| GString::from(&p))
+    }
+
+    /// The negotiated SRTP protection profile (empty if none).
+    #[func]
+    fn get_srtp_profile(&self) -> GString {
+        self.session()
+            .and_then(|s| s.srtp_profile())
+            .unwrap_or_default()
+            .into()
+    }
+
+    /// The PSK identity of the connection (on a server: the one the client announced).
+    #[func]
+    fn get_psk_identity(&self) -> GString {
+        self.session()
+            .and_then(|s| s.psk_identity())
+            .map_or_else(GString::new, |p| GString::from(&p))
+    }
+
+    /// RFC 5705 keying material: [param length] bytes derived from the session for
+    /// [param label] and [param context] (empty: none). Both peers get the same bytes, e.g. to
+    /// key SRTP or to bind an application login to this connection. Empty when not connected.
+    #[func]
+    fn export_keying_material(
+        &self,
+        label: GString,
+        context: PackedByteArray,
+        length: i64,
+    ) -> PackedByteArray {
+        const M: &str = "export_keying_material";
+        let Some(session) = self.session() else {
+            misuse(CLASS, M, Error::ERR_UNCONFIGURED, "not connected");
+            return PackedByteArray::new();
+        };
+        let context = (!context.is_empty()).then(|| context.to_vec());
+        let len = usize::try_from(length).unwrap_or(0);
+        match session.export_keying_material(&label.to_string(), context.as_deref(), len) {
+            Ok(bytes) => PackedByteArray::from(bytes.as_slice()),
+            Err(e) => {
+                misuse(CLASS, M, Error::ERR_INVALID_PARAMETER, e);
+                PackedByteArray::new()
+            }
+        }
+    }
+
+    /// Counters and negotiated parameters: [code]datagrams_sent[/code],
+    /// [code]datagrams_received[/code], [code]bytes_sent[/code], [code]bytes_received[/code],
+    /// [code]packets_sent[/code], [code]packets_received[/code], [code]retransmissions[/code],
+    /// [code]cipher[/code], [code]protocol[/code], [code]mtu[/code], [code]max_packet_size[/code].
+    #[func]
+    fn get_statistics(&self) -> VarDictionary {
+        let mut out = VarDictionary::new();
+        let Some(session) = self.session() else {
+            return out;
+        };
+        let stats = session.stats();
+        let counters = [
+            ("datagrams_sent", stats.datagrams_sent),
+            ("datagrams_received", stats.datagrams_received),
+            ("bytes_sent", stats.bytes_sent),
+            ("bytes_received", stats.bytes_received),
+            ("packets_sent", stats.packets_sent),
+            ("packets_received", stats.packets_received),
+            ("retransmissions", stats.retransmissions),
+        ];
+        for (name, value) in counters {
+            out.set(name, i64::try_from(value).unwrap_or(i64::MAX));
+        }
+        out.set("cipher", session.cipher().unwrap_or_default());
+        out.set("protocol", session.protocol_version().unwrap_or_default());
+        out.set("mtu", i64::try_from(session.mtu()).unwrap_or(i64::MAX));
+        out.set(
+            "max_packet_size",
+            i64::try_from(session.max_packet_size()).unwrap_or(i64::MAX),
+        );
+        out
     }
 
     /// Sets how much the addon prints: 0 nothing, 1 errors, 2 warnings (default), 3 info,
@@ -256,22 +451,131 @@ impl OpenSSLPacketPeerDtls {
     }
 }
 
+/// `TrustedPem` from a Godot certificate, or the error to return.
+fn trusted_pem(method: &str, mut cert: Gd<X509Certificate>) -> Result<Verification, Error> {
+    let pem = godot_pem::certificate_pem(&mut cert);
+    if pem.is_empty() {
+        return Err(misuse(
+            CLASS,
+            method,
+            Error::ERR_INVALID_PARAMETER,
+            "the trusted certificate is empty",
+        ));
+    }
+    Ok(Verification::TrustedPem(pem))
+}
+
 impl OpenSSLPacketPeerDtls {
-    fn status(&self) -> openssl_dtls_core::Status {
-        self.connection
-            .as_ref()
-            .map_or(openssl_dtls_core::Status::Disconnected, |c| {
-                c.session().status()
-            })
+    fn session(&self) -> Option<&Session> {
+        self.session.as_ref()
     }
 
-    /// A new peer over an accepted server session (from `OpenSSLDTLSServer.take_connection`).
-    pub(crate) fn from_connection(connection: Option<Connection<GodotUdp>>) -> Gd<Self> {
-        Gd::from_init_fn(|base| OpenSSLPacketPeerDtls {
-            connection,
-            settings: Settings::default(),
-            current: Vec::new(),
-            base,
-        })
+    fn status(&self) -> openssl_dtls_core::Status {
+        self.session()
+            .map_or(openssl_dtls_core::Status::Disconnected, Session::status)
+    }
+
+    /// Checks the UDP peer and the state, builds the client configuration from the properties
+    /// and starts the handshake.
+    fn start_client(
+        &mut self,
+        method: &str,
+        packet_peer: Option<Gd<PacketPeerUdp>>,
+        verification: Verification,
+        hostname: String,
+    ) -> Error {
+        let Some(udp) = packet_peer else {
+            return misuse(
+                CLASS,
+                method,
+                Error::ERR_INVALID_PARAMETER,
+                "packet_peer is null",
+            );
+        };
+        if !udp.is_socket_connected() {
+            return misuse(
+                CLASS,
+                method,
+                Error::ERR_INVALID_PARAMETER,
+                "packet_peer is not connected: call PacketPeerUDP.connect_to_host() first",
+            );
+        }
+        if self.status().is_active() {
+            return misuse(
+                CLASS,
+                method,
+                Error::ERR_ALREADY_IN_USE,
+                "already handshaking or connected: call disconnect_from_peer() first",
+            );
+        }
+        let settings = match tuning::settings(
+            self.mtu,
+            self.handshake_timeout,
+            self.initial_retransmit_timeout,
+            &self.cipher_list,
+        ) {
+            Ok(s) => s,
+            Err(e) => return misuse(CLASS, method, Error::ERR_INVALID_PARAMETER, e),
+        };
+        let config = ClientConfig {
+            verification,
+            hostname: Some(hostname),
+            settings,
+            certificate: self.client_certificate.clone(),
+            psk: self.psk.clone(),
+            alpn: tuning::strings(&self.alpn_protocols),
+            srtp_profiles: Some(self.srtp_profiles.to_string()).filter(|p| !p.is_empty()),
+        };
+        match Session::client(&config, Instant::now()) {
+            Ok(session) => {
+                self.session = Some(session);
+                self.transport = Some(GodotUdp::client(udp));
+                self.flush_and_release_if_done();
+                Error::OK
+            }
+            Err(
+                e @ (DtlsError::InvalidCertificate(_)
+                | DtlsError::InvalidKey(_)
+                | DtlsError::InvalidConfig(_)),
+            ) => misuse(CLASS, method, Error::ERR_INVALID_PARAMETER, e),
+            Err(e) => misuse(CLASS, method, Error::FAILED, e),
+        }
+    }
+
+    /// Sends what the session queued; once the session has ended (closed by either side,
+    /// failed), lets the socket go, as Godot's own DTLS peer does.
+    fn flush_and_release_if_done(&mut self) {
+        let (Some(session), Some(transport)) = (self.session.as_mut(), self.transport.as_mut())
+        else {
+            return;
+        };
+        flush(session, transport);
+        if !session.status().is_active() {
+            if let Some(transport) = self.transport.take() {
+                transport.release();
+            }
+        }
+    }
+
+    /// A peer over an accepted server session (from `OpenSSLDTLSServer.take_connection`), or an
+    /// idle one (`None`) for a cookie round or a refused call.
+    pub(crate) fn from_accepted(accepted: Option<(Session, GodotUdp)>) -> Gd<Self> {
+        let mut peer = Self::new_gd();
+        if let Some((session, transport)) = accepted {
+            let mut this = peer.bind_mut();
+            this.session = Some(session);
+            this.transport = Some(transport);
+            this.flush_and_release_if_done();
+        }
+        peer
+    }
+}
+
+impl Drop for OpenSSLPacketPeerDtls {
+    /// A peer dropped while connected says goodbye (close_notify), as Godot's own does.
+    fn drop(&mut self) {
+        if self.transport.is_some() {
+            self.disconnect_from_peer();
+        }
     }
 }

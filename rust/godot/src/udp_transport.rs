@@ -13,13 +13,33 @@ pub struct GodotUdp {
     peer: Gd<PacketPeerUdp>,
     /// Reused for every datagram sent: no allocation per packet once it has grown.
     send_buffer: PackedByteArray,
+    /// The peer came from `UDPServer.take_connection`: closing it on release hands the client's
+    /// address back to the `UDPServer`, so its next datagrams arrive as a new connection.
+    from_server: bool,
 }
 
 impl GodotUdp {
-    pub fn new(peer: Gd<PacketPeerUdp>) -> GodotUdp {
+    /// A socket the game connected itself (`connect_to_host`): released, never closed by us.
+    pub fn client(peer: Gd<PacketPeerUdp>) -> GodotUdp {
         GodotUdp {
             peer,
             send_buffer: PackedByteArray::new(),
+            from_server: false,
+        }
+    }
+
+    /// A per-client socket handed out by `UDPServer`: closed when its session ends.
+    pub fn from_server(peer: Gd<PacketPeerUdp>) -> GodotUdp {
+        GodotUdp {
+            from_server: true,
+            ..GodotUdp::client(peer)
+        }
+    }
+
+    /// Lets the socket go (closing it when it came from a `UDPServer`).
+    pub fn release(mut self) {
+        if self.from_server {
+            self.peer.close();
         }
     }
 }

@@ -2,9 +2,15 @@
 //! in-memory link between one client [`Session`] and one [`Server`] that can drop, delay
 //! (reorder) and duplicate datagrams and records everything each side writes.
 //!
-//! Time is real: OpenSSL's retransmission timer runs on the system clock, so when nothing is in
-//! flight the pump waits until the earliest deadline the sessions report (`poll_timeout`), which
-//! is the protocol's own timer, and then runs `handle_timeout`.
+//! Time is real: OpenSSL's retransmission timer runs on the system clock, so when the link is
+//! quiet (nothing in flight, nothing queued) the pump waits until the earliest deadline the
+//! sessions report (`poll_timeout`), which is the protocol's own timer, and runs that side's
+//! `handle_timeout`. Timers run only when the link is quiet and one side at a time, so a seeded
+//! impairment replays the same way unless the machine stalls for most of a timeout. (OpenSSL
+//! also resends by itself when it reads with less than 15 ms left on its timer: a short
+//! `initial_retransmit` makes runs on a loaded machine diverge sooner.)
+//!
+//! `Pair::trace` records every delivered datagram's records, for debugging a failing test.
 
 #![allow(dead_code)]
 

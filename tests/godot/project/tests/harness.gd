@@ -12,6 +12,7 @@ extends RefCounted
 var passed := 0
 var failed := 0
 var _tree: SceneTree
+var _capture: Object = null  # error_capture.gd once errors_during() installed it (Godot >= 4.5)
 
 
 func _init(tree: SceneTree) -> void:
@@ -31,6 +32,8 @@ func finish() -> void:
 	if passed + failed == 0:
 		_fail("no checks ran")
 	print("%d passed, %d failed" % [passed, failed])
+	if _capture != null:
+		OS.remove_logger(_capture)
 	_tree.quit(0 if failed == 0 else 1)
 
 
@@ -65,6 +68,51 @@ func check_eq(actual, expected, msg: String) -> bool:
 func require_classes(names: Array) -> bool:
 	var missing := names.filter(func(n): return not ClassDB.class_exists(n))
 	return check(missing.is_empty(), "classes registered (missing: %s; is the addon built and installed?)" % [missing])
+
+
+## Calls call() and returns [its result, the engine errors (Array[String]) printed meanwhile]. The errors are
+## null when this Godot cannot record them (no Logger class before 4.5).
+func errors_during(call: Callable) -> Array:
+	if _capture == null and ClassDB.class_exists("Logger"):
+		_capture = load("res://tests/error_capture.gd").new()
+		OS.add_logger(_capture)
+	if _capture == null:
+		return [call.call(), null]
+	_capture.take()
+	var result = call.call()
+	return [result, _capture.take()]
+
+
+## Calls call() and checks that it printed exactly one engine error, containing text (a String, or an Array of
+## Strings that must all be in it); returns call()'s result. The runner must still allow that error: mark the
+## test file with "# expect-error: TEXT".
+func check_one_error(call: Callable, text: Variant, msg: String) -> Variant:
+	var texts: Array = text if text is Array else [text]
+	var r := errors_during(call)
+	if r[1] == null:
+		note("%s: engine errors not counted (no Logger class in this Godot)" % msg)
+	else:
+		var errors: Array = r[1]
+		var ok := errors.size() == 1 and texts.all(func(t): return t in errors[0])
+		check(ok, "%s: prints one error containing %s%s" % [msg, texts, "" if ok else " (printed: %s)" % [errors]])
+	return r[0]
+
+
+## Calls call() and checks that it printed no engine error; returns call()'s result.
+func check_no_error(call: Callable, msg: String) -> Variant:
+	var r := errors_during(call)
+	if r[1] != null:
+		check(r[1].is_empty(), "%s: prints no error%s" % [msg, "" if r[1].is_empty() else " (printed: %s)" % [r[1]]])
+	return r[0]
+
+
+## size bytes of a pattern that differs with seed.
+static func pattern(size: int, seed: int) -> PackedByteArray:
+	var out := PackedByteArray()
+	out.resize(size)
+	for i in size:
+		out[i] = (i * 7 + seed * 31) & 0xff
+	return out
 
 
 ## Calls step() then done() until done() returns true. Gives up (returns false) after max_ms milliseconds

@@ -95,10 +95,10 @@ func _handshake_and_echo(key: CryptoKey, cert: X509Certificate) -> void:
 	var server_peer: PacketPeerDTLS = pair.server_peers[0]
 
 	for size in [1, 64, 1024, 4000]:
-		var data := _pattern(size, 1)
+		var data := Harness.pattern(size, 1)
 		h.check_eq(client.put_packet(data), OK, "client put_packet %d B" % size)
 		h.check_eq(pair.receive(h, server_peer), data, "server got the %d B packet intact" % size)
-		var back := _pattern(size, 2)
+		var back := Harness.pattern(size, 2)
 		h.check_eq(server_peer.put_packet(back), OK, "server put_packet %d B" % size)
 		h.check_eq(pair.receive(h, client), back, "client got the %d B packet intact" % size)
 	pair.close()
@@ -217,19 +217,11 @@ func _two_clients(key: CryptoKey, cert: X509Certificate) -> void:
 	pair.add_client(B)
 	h.check(pair.handshake(h, 1), "second client connects")
 	for i in 2:
-		pair.clients[i].put_packet(_pattern(100, 10 + i))
+		pair.clients[i].put_packet(Harness.pattern(100, 10 + i))
 	for i in 2:
-		h.check_eq(pair.receive(h, pair.server_peers[i]), _pattern(100, 10 + i), "server peer %d got its client's data" % i)
-		pair.server_peers[i].put_packet(_pattern(100, 20 + i))
+		h.check_eq(pair.receive(h, pair.server_peers[i]), Harness.pattern(100, 10 + i), "server peer %d got its client's data" % i)
+		pair.server_peers[i].put_packet(Harness.pattern(100, 20 + i))
 	for i in 2:
-		h.check_eq(pair.receive(h, pair.clients[i]), _pattern(100, 20 + i), "client %d got its server peer's data" % i)
+		h.check_eq(pair.receive(h, pair.clients[i]), Harness.pattern(100, 20 + i), "client %d got its server peer's data" % i)
 	pair.close()
 
-
-# size bytes of a pattern that differs with seed.
-func _pattern(size: int, seed: int) -> PackedByteArray:
-	var out := PackedByteArray()
-	out.resize(size)
-	for i in size:
-		out[i] = (i * 7 + seed * 31) & 0xff
-	return out

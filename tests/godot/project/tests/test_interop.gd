@@ -1,0 +1,88 @@
+# The addon against Godot's built-in DTLS (mbedTLS) on 127.0.0.1: OpenSSLPacketPeerDTLS against DTLSServer,
+# and PacketPeerDTLS against OpenSSLDTLSServer, each validating the server's certificate, with an RSA-2048
+# identity from Godot's Crypto and with an ECDSA P-256 identity from OpenSSLDTLSCertificates.generate_self_signed
+# (which Godot's own DTLS must accept, as client and as server). Data both ways: packets of several sizes,
+# bursts, put_var/get_var.
+# requires-addon
+extends SceneTree
+
+const Harness = preload("res://tests/harness.gd")
+const Pair = preload("res://tests/dtls_pair.gd")
+const Impl = preload("res://tests/dtls_impl.gd")
+const Certs = preload("res://tests/certs.gd")
+
+var h := Harness.new(self)
+
+
+func _initialize() -> void:
+	h.run(_body)
+
+
+func _body() -> bool:
+	if not h.require_classes(["OpenSSLPacketPeerDTLS", "OpenSSLDTLSServer", "OpenSSLDTLSCertificates"]):
+		return true
+	var identities := {"RSA-2048 from Crypto": Certs.rsa(), "ECDSA P-256 from OpenSSLDTLSCertificates": Certs.ecdsa()}
+	for id_name in identities:
+		for combo in [[Impl.OURS, Impl.BUILTIN], [Impl.BUILTIN, Impl.OURS]]:
+			_interop(combo[0], combo[1], id_name, identities[id_name])
+	_builtin_accepts_generated_identity(identities["ECDSA P-256 from OpenSSLDTLSCertificates"])
+	return true
+
+
+func _interop(client_impl: String, server_impl: String, id_name: String, id: Dictionary) -> void:
+	var what := "%s client, %s server" % [client_impl, server_impl]
+	h.section("%s, %s" % [what, id_name])
+	var pair := Pair.new(server_impl)
+	h.check_eq(pair.listen(id.key, id.certificate), OK, "server set up and listening")
+	var client: Object = pair.add_client(client_impl, true, "localhost", id.certificate)
+	h.check_eq(pair.last_connect_error, OK, "connect_to_peer (validating, \"localhost\", trusting the cert) returns OK")
+	var t0 := Time.get_ticks_usec()
+	if not h.check(pair.handshake(h), "both sides reach STATUS_CONNECTED"):
+		pair.close()
+		return
+	h.note("handshake took %.2f ms (cookie round included)" % ((Time.get_ticks_usec() - t0) / 1000.0))
+	var server_peer: Object = pair.server_peers[0]
+	var ours: Object = client if client_impl == Impl.OURS else server_peer
+	var theirs: Object = server_peer if client_impl == Impl.OURS else client
+
+	# Sizes up to the addon's limit one way; the built-in has none of its own, so also beyond it the other.
+	var ours_max: int = ours.get_max_packet_size()
+	for size in [1, 100, 488, ours_max]:
+		var data := Harness.pattern(size, 1)
+		h.check_eq(ours.put_packet(data), OK, "ours put_packet %d B" % size)
+		h.check_eq(pair.receive(h, theirs), data, "built-in got the %d B packet intact" % size)
+	for size in [1, 100, 488, ours_max, 4000]:
+		var data := Harness.pattern(size, 2)
+		h.check_eq(theirs.put_packet(data), OK, "built-in put_packet %d B" % size)
+		h.check_eq(pair.receive(h, ours), data, "ours got the %d B packet intact" % size)
+
+	# Bursts: the built-in counts at most 1 available packet, so read one at a time, polling in between.
+	for dir in [[client, server_peer, "client -> server"], [server_peer, client, "server -> client"]]:
+		var sent := []
+		for i in 10:
+			sent.append(Harness.pattern(30 + i, i))
+			dir[0].put_packet(sent[-1])
+		var got := []
+		for i in 10:
+			got.append(pair.receive(h, dir[1]))
+		h.check_eq(got, sent, "%s: a burst of 10 packets, intact and in order" % dir[2])
+
+	var value := {"from": what, "list": [1, 2.5, "three"], "v": Vector2(3, 4)}
+	h.check_eq(client.put_var(value), OK, "client put_var")
+	h.check_eq(pair.receive_var(h, server_peer), value, "server get_var() returns it")
+	h.check_eq(server_peer.put_var(value), OK, "server put_var")
+	h.check_eq(pair.receive_var(h, client), value, "client get_var() returns it")
+	pair.close()
+
+
+# Godot's own DTLS, both ends built-in, with the addon's certificate and key: no addon code in the connection.
+func _builtin_accepts_generated_identity(id: Dictionary) -> void:
+	h.section("built-in client and server with an OpenSSLDTLSCertificates identity")
+	var pair := Pair.new(Impl.BUILTIN)
+	h.check_eq(pair.listen(id.key, id.certificate), OK, "DTLSServer.setup(TLSOptions.server(key, cert)) accepts it")
+	var client: PacketPeerDTLS = pair.add_client(Impl.BUILTIN, true, "localhost", id.certificate)
+	h.check_eq(pair.last_connect_error, OK, "PacketPeerDTLS.connect_to_peer(TLSOptions.client(cert)) returns OK")
+	if h.check(pair.handshake(h), "both built-in sides reach STATUS_CONNECTED (certificate validated)"):
+		client.put_packet("hi".to_utf8_buffer())
+		h.check_eq(pair.receive(h, pair.server_peers[0]), "hi".to_utf8_buffer(), "data flows")
+	pair.close()
