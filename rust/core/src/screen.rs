@@ -2,7 +2,7 @@
 //!
 //! RFC 6347 4.1.2.7: invalid DTLS records SHOULD be silently discarded, so that anyone able to
 //! send a UDP datagram with the peer's address cannot end the association. OpenSSL 3.6 instead
-//! fails the whole session on some malformed records (openssl/openssl#25290, #25389): an
+//! fails the whole session on some malformed records (openssl/openssl#25389, #25840): an
 //! encrypted record shorter than the AEAD nonce and tag, a handshake fragment whose lengths
 //! do not add up, a malformed ChangeCipherSpec or alert, an unknown content type. Such records
 //! are never sent by a real peer, so a datagram that contains one is dropped here whole.
