@@ -5,7 +5,7 @@ CARGO ?= cargo
 ADDON := addons/openssl_dtls
 LIB := target/release/libopenssl_dtls.so
 
-.PHONY: addon test test-deps lint rust-test godot-test demo bench clean
+.PHONY: addon test test-deps lint rust-test godot-test fuzz-smoke fuzz soak demo bench clean
 
 ## Build the extension and install it, with the .gdextension file, into addons/openssl_dtls/.
 addon:
@@ -15,7 +15,7 @@ addon:
 	cp openssl_dtls.gdextension $(ADDON)/
 
 ## Everything that proves the project (the README's test command; CI runs it).
-test: test-deps lint rust-test addon godot-test
+test: test-deps lint rust-test addon godot-test fuzz-smoke
 
 ## Programs the tests talk to: OpenSSL and GnuTLS command-line peers, debootstrap for Godot.
 test-deps:
@@ -30,6 +30,18 @@ rust-test:
 
 godot-test: addon
 	scripts/run-godot-tests.sh
+
+## Every fuzz target for a few seconds (part of `make test`).
+fuzz-smoke:
+	scripts/fuzz.sh 10
+
+## Longer fuzzing: FUZZ_SECONDS per target (default 300).
+fuzz:
+	scripts/fuzz.sh $(or $(FUZZ_SECONDS),300)
+
+## Loss soak, flood and mutation tests with their figures printed.
+soak:
+	$(CARGO) test --release -p openssl-dtls-core --test soak --test flood --test mutation -- --nocapture
 
 ## The main job: build the addon, provision Godot if needed, run the demo headless.
 demo: addon

@@ -12,6 +12,9 @@ use crate::{Accept, DtlsError, Server, ServerConfig, Session, Status};
 /// Most datagrams one `poll` reads.
 const MAX_DATAGRAMS_PER_POLL: usize = 4096;
 
+/// Default cap on sessions (handshaking and connected) one `UdpServer` holds.
+const DEFAULT_MAX_SESSIONS: usize = 4096;
+
 /// A DTLS server bound to a UDP socket.
 #[derive(Debug)]
 pub struct UdpServer {
@@ -19,6 +22,8 @@ pub struct UdpServer {
     server: Server,
     sessions: HashMap<SocketAddr, Session>,
     buf: Vec<u8>,
+    max_sessions: usize,
+    refused_sessions: u64,
 }
 
 impl UdpServer {
@@ -34,7 +39,46 @@ impl UdpServer {
             server,
             sessions: HashMap::new(),
             buf: vec![0; 65536],
+            max_sessions: DEFAULT_MAX_SESSIONS,
+            refused_sessions: 0,
         })
+    }
+
+    /// Caps the sessions held, handshaking and connected (default 4096, at
+    /// least 1). When full, ended sessions with nothing left to read are dropped to make room; if
+    /// none can be, a new client's session (made after a valid cookie) is refused with a warning
+    /// and its handshake times out on the client. Existing sessions are never evicted.
+    pub fn set_max_sessions(&mut self, max_sessions: usize) {
+        self.max_sessions = max_sessions.max(1);
+    }
+
+    /// The session cap.
+    pub fn max_sessions(&self) -> usize {
+        self.max_sessions
+    }
+
+    /// How many sessions were refused because the server was full.
+    pub fn refused_sessions(&self) -> u64 {
+        self.refused_sessions
+    }
+
+    /// Makes room for the session of `peer`: true if it may be inserted.
+    fn has_room_for(&mut self, peer: &SocketAddr) -> bool {
+        if self.sessions.contains_key(peer) || self.sessions.len() < self.max_sessions {
+            return true;
+        }
+        self.sessions
+            .retain(|_, s| s.status().is_active() || s.pending_packets() > 0);
+        if self.sessions.len() < self.max_sessions {
+            return true;
+        }
+        self.refused_sessions += 1;
+        log::warn!(
+            "DTLS server: refused a session for {peer}: {} sessions held, the maximum \
+             (UdpServer::set_max_sessions)",
+            self.sessions.len()
+        );
+        false
     }
 
     /// The bound address.
@@ -64,7 +108,9 @@ impl UdpServer {
                         let _ = self.socket.send_to(&reply, from);
                     }
                     Accept::Session(session) => {
-                        self.sessions.insert(from, *session);
+                        if self.has_room_for(&from) {
+                            self.sessions.insert(from, *session);
+                        }
                     }
                     Accept::Ignored => {}
                 },

@@ -1,0 +1,130 @@
+//! Replays fuzz inputs kept in `tests/fuzz_regressions/<target>/` through the same steps as the
+//! cargo-fuzz target of that name (`fuzz/fuzz_targets/`), so that every crash the fuzzer ever
+//! found stays fixed: copy `fuzz/artifacts/<target>/crash-*` there. The inputs kept now are the
+//! record shapes that made OpenSSL fail a session before `screen.rs` dropped them.
+//!
+//! Input format (as in the fuzz targets): datagrams, each a 2-byte big-endian length then that
+//! many bytes; `server_accept` takes one byte of peer-id length, the peer id, then one datagram.
+
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::*;
+use openssl_dtls_core::{pem, Accept, Server, Session, Settings, Status};
+
+fn datagrams(mut data: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    while data.len() >= 2 {
+        let len = usize::from(u16::from_be_bytes([data[0], data[1]])).min(data.len() - 2);
+        out.push(&data[2..2 + len]);
+        data = &data[2 + len..];
+    }
+    if !data.is_empty() {
+        out.push(data);
+    }
+    out
+}
+
+fn feed(session: &mut Session, input: &[u8]) {
+    let now = Instant::now();
+    for d in datagrams(input) {
+        session.handle_datagram(now, d);
+        session.drain_transmit(|_| {});
+        while session.recv().is_some() {}
+        if matches!(
+            session.status(),
+            Status::Error | Status::ErrorHostnameMismatch
+        ) {
+            assert!(session.failure().is_some());
+        }
+    }
+}
+
+fn settings() -> Settings {
+    Settings {
+        initial_retransmit: Duration::from_millis(100),
+        ..Settings::default()
+    }
+}
+
+fn replay(target: &str, input: &[u8]) {
+    match target {
+        "client_handshake" => {
+            let mut pair = Pair::ecdsa(settings());
+            pair.client.drain_transmit(|_| {});
+            feed(&mut pair.client, input);
+        }
+        "client_connected" | "server_connected" => {
+            let mut pair = Pair::ecdsa(settings());
+            pair.connect();
+            let client_side = target == "client_connected";
+            let session = if client_side {
+                &mut pair.client
+            } else {
+                pair.server_session()
+            };
+            feed(session, input);
+            // Kept inputs are garbage to a connected session: it must drop them and go on.
+            assert_eq!(
+                session.status(),
+                Status::Connected,
+                "{:?}",
+                session.failure()
+            );
+            pair.client.send(b"still alive").unwrap();
+            assert!(pair.run_until(Duration::from_secs(5), |p| p
+                .server_session()
+                .pending_packets()
+                == 1));
+        }
+        "server_session" => {
+            let mut pair = Pair::ecdsa(settings());
+            pair.run_until(Duration::from_secs(5), |p| p.server_session.is_some());
+            feed(pair.server_session(), input);
+        }
+        "server_accept" => {
+            let id = ecdsa_identity();
+            let mut server = Server::new(&server_config(id, settings()), Instant::now()).unwrap();
+            let (peer, datagram) = match input.split_first() {
+                Some((&n, rest)) => rest.split_at(usize::from(n).min(rest.len())),
+                None => (&[][..], input),
+            };
+            if let Accept::HelloVerify(reply) = server.accept(Instant::now(), peer, datagram) {
+                assert!(reply.len() <= datagram.len());
+            }
+        }
+        "pem" => {
+            let text = String::from_utf8_lossy(input);
+            let _ = pem::certificates_from_pem(&text);
+            let _ = pem::private_key_from_pem(&text);
+        }
+        other => panic!("unknown fuzz target directory {other:?}"),
+    }
+}
+
+#[test]
+fn kept_fuzz_inputs_replay_cleanly() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz_regressions");
+    let mut replayed = 0;
+    for target in std::fs::read_dir(&root).expect("tests/fuzz_regressions") {
+        let target = target.unwrap().path();
+        if !target.is_dir() {
+            continue;
+        }
+        let name = target.file_name().unwrap().to_string_lossy().to_string();
+        for input in std::fs::read_dir(&target).unwrap() {
+            let input = input.unwrap().path();
+            let bytes = std::fs::read(&input).unwrap();
+            println!(
+                "replaying {name}/{}",
+                input.file_name().unwrap().to_string_lossy()
+            );
+            replay(&name, &bytes);
+            replayed += 1;
+        }
+    }
+    assert!(replayed > 0, "no kept fuzz inputs under {}", root.display());
+    println!("replayed {replayed} kept fuzz inputs");
+}
