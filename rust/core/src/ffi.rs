@@ -28,6 +28,7 @@ extern "C" {
     fn BIO_ADDR_free(addr: *mut c_void);
     fn DTLS_get_data_mtu(s: *const SSL) -> usize;
     fn DTLS_set_timer_cb(s: *mut SSL, cb: Option<TimerCallback>);
+    fn SSL_free_buffers(s: *mut SSL) -> c_int;
     fn SSL_CTX_use_psk_identity_hint(ctx: *mut openssl_sys::SSL_CTX, hint: *const c_char) -> c_int;
 }
 
@@ -87,6 +88,15 @@ pub(crate) fn dtls_handle_timeout(ssl: &SslRef) -> c_long {
 pub(crate) fn dtls_data_mtu(ssl: &SslRef) -> usize {
     // SAFETY: `ssl` is a live SSL object; the call only reads it.
     unsafe { DTLS_get_data_mtu(ssl.as_ptr()) }
+}
+
+/// `SSL_free_buffers`: gives the record layer's read and write buffers back when they hold no
+/// pending data (OpenSSL keeps the DTLS read buffer despite `SSL_MODE_RELEASE_BUFFERS`).
+/// True when they were freed (or there were none).
+pub(crate) fn free_buffers(ssl: &SslRef) -> bool {
+    // SAFETY: `ssl` is a live SSL object; the call frees only buffers without pending data and
+    // OpenSSL reallocates them on the next read or write.
+    unsafe { SSL_free_buffers(ssl.as_ptr()) == 1 }
 }
 
 /// Installs the function OpenSSL asks for the next retransmission timeout.

@@ -358,6 +358,15 @@ impl Session {
         );
         // Application data may have come in the same datagram as the last handshake message.
         self.read_application();
+        // The handshake's read buffer (about 18 KiB) would otherwise stay with the idle session.
+        self.release_idle_buffers();
+    }
+
+    /// Gives OpenSSL's record buffers back while nothing is pending (they are reallocated on the
+    /// next record): call it for sessions expected to stay idle for a while. Returns true when
+    /// the buffers were released.
+    pub fn release_idle_buffers(&mut self) -> bool {
+        ffi::free_buffers(self.stream.ssl())
     }
 
     fn fail_handshake(&mut self, e: &openssl::ssl::Error) {

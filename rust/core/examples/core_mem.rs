@@ -1,0 +1,110 @@
+//! Memory per idle established client+server session pair (in memory, no sockets): VmRSS growth
+//! over N pairs. Run: cargo run --release -p openssl-dtls-core --example core_mem [N]
+
+use std::time::{Duration, Instant};
+
+use openssl_dtls_core::{
+    self_signed, Accept, ClientConfig, KeyType, Server, ServerConfig, Session, Settings, Status,
+    Verification,
+};
+
+fn rss_kib() -> u64 {
+    let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    s.lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+fn pair(server: &mut Server, config: &ClientConfig) -> (Session, Session) {
+    let mut client = Session::client(config, Instant::now()).expect("client");
+    let mut srv = loop {
+        let mut out = Vec::new();
+        client.drain_transmit(|d| out.push(d.to_vec()));
+        let mut got = None;
+        for d in out {
+            match server.accept(Instant::now(), b"c", &d) {
+                Accept::HelloVerify(r) => client.handle_datagram(Instant::now(), &r),
+                Accept::Session(s) => got = Some(*s),
+                Accept::Ignored => {}
+            }
+        }
+        if let Some(s) = got {
+            break s;
+        }
+    };
+    while client.status() != Status::Connected || srv.status() != Status::Connected {
+        let mut out = Vec::new();
+        srv.drain_transmit(|d| out.push(d.to_vec()));
+        for d in out {
+            client.handle_datagram(Instant::now(), &d);
+        }
+        let mut out = Vec::new();
+        client.drain_transmit(|d| out.push(d.to_vec()));
+        for d in out {
+            srv.handle_datagram(Instant::now(), &d);
+        }
+        assert!(client.status().is_active() && srv.status().is_active());
+    }
+    // One application packet each way, as an established game connection would have exchanged.
+    client.send(b"hello").expect("send");
+    let mut out = Vec::new();
+    client.drain_transmit(|d| out.push(d.to_vec()));
+    for d in out {
+        srv.handle_datagram(Instant::now(), &d);
+    }
+    srv.send(b"hello").expect("send");
+    let mut out = Vec::new();
+    srv.drain_transmit(|d| out.push(d.to_vec()));
+    for d in out {
+        client.handle_datagram(Instant::now(), &d);
+    }
+    while client.recv().is_some() {}
+    while srv.recv().is_some() {}
+    if std::env::var_os("RELEASE_IDLE").is_some() {
+        client.release_idle_buffers();
+        srv.release_idle_buffers();
+    }
+    (client, srv)
+}
+
+fn main() {
+    let n: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1000);
+    let id = self_signed(
+        &["localhost".to_string()],
+        KeyType::EcdsaP256,
+        Duration::from_secs(3600),
+    )
+    .expect("cert");
+    let settings = Settings::default();
+    let mut sc = ServerConfig::new(id.certificate_pem.clone(), id.private_key_pem.clone());
+    sc.settings = settings.clone();
+    let mut server = Server::new(&sc, Instant::now()).expect("server");
+    let cc = ClientConfig {
+        verification: Verification::TrustedPem(id.certificate_pem.clone()),
+        hostname: Some("localhost".into()),
+        settings,
+        ..ClientConfig::default()
+    };
+    let mut held = Vec::new();
+    for _ in 0..16 {
+        held.push(pair(&mut server, &cc));
+    }
+    let before = rss_kib();
+    for _ in 0..n {
+        held.push(pair(&mut server, &cc));
+    }
+    let after = rss_kib();
+    println!(
+        "{n} pairs: VmRSS {before} -> {after} KiB, {:.1} KiB per pair",
+        (after - before) as f64 / n as f64
+    );
+    println!(
+        "BENCH name=core_mem_pair impl=ours value={:.1} unit=KiB",
+        (after - before) as f64 / n as f64
+    );
+}
