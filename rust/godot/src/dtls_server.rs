@@ -51,6 +51,11 @@ pub struct OpenSSLDtlsServer {
     #[init(val = GString::from(DEFAULT_CIPHERS))]
     cipher_list: GString,
     /// ALPN protocols accepted, in preference order. Applies at [method setup].
+    /// Lowest protocol version accepted: [code]"DTLSv1.2"[/code], the only one the bundled
+    /// OpenSSL offers (DTLS 1.3 will join when OpenSSL ships it). Applies at [method setup].
+    #[var]
+    #[init(val = GString::from("DTLSv1.2"))]
+    min_protocol_version: GString,
     #[var]
     alpn_protocols: PackedStringArray,
     /// SRTP protection profiles accepted (OpenSSL names, colon separated). Applies at [method setup].
@@ -255,6 +260,7 @@ impl OpenSSLDtlsServer {
             self.handshake_timeout,
             self.initial_retransmit_timeout,
             &self.cipher_list,
+            &self.min_protocol_version,
         ) {
             Ok(s) => s,
             Err(e) => return misuse(CLASS, method, Error::ERR_INVALID_PARAMETER, e),

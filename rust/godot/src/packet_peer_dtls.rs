@@ -55,6 +55,11 @@ pub struct OpenSSLPacketPeerDtls {
     cipher_list: GString,
     /// ALPN protocols to offer, in preference order; read the agreed one with
     /// [method get_alpn_protocol].
+    /// Lowest protocol version accepted: [code]"DTLSv1.2"[/code], the only one the bundled
+    /// OpenSSL offers (DTLS 1.3 will join when OpenSSL ships it). Applies at [method connect_to_peer].
+    #[var]
+    #[init(val = GString::from("DTLSv1.2"))]
+    min_protocol_version: GString,
     #[var]
     alpn_protocols: PackedStringArray,
     /// SRTP protection profiles to offer (OpenSSL names, colon separated, e.g.
@@ -513,6 +518,7 @@ impl OpenSSLPacketPeerDtls {
             self.handshake_timeout,
             self.initial_retransmit_timeout,
             &self.cipher_list,
+            &self.min_protocol_version,
         ) {
             Ok(s) => s,
             Err(e) => return misuse(CLASS, method, Error::ERR_INVALID_PARAMETER, e),

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use godot::classes::{CryptoKey, X509Certificate};
 use godot::prelude::*;
-use openssl_dtls_core::{DtlsError, OwnCertificate, Settings};
+use openssl_dtls_core::{DtlsError, DtlsVersion, OwnCertificate, Settings};
 
 use crate::godot_pem;
 
@@ -15,6 +15,7 @@ pub fn settings(
     handshake_timeout: f64,
     initial_retransmit: f64,
     cipher_list: &GString,
+    min_protocol_version: &GString,
 ) -> Result<Settings, DtlsError> {
     let seconds = |what: &str, s: f64| {
         if s.is_finite() && s > 0.0 && s <= 3600.0 {
@@ -27,8 +28,18 @@ pub fn settings(
     };
     let mtu = usize::try_from(mtu)
         .map_err(|_| DtlsError::InvalidConfig(format!("MTU {mtu} is negative")))?;
+    // The bundled OpenSSL speaks DTLS 1.2 only; DTLS 1.3 joins here when OpenSSL ships it.
+    let min_version = match min_protocol_version.to_string().as_str() {
+        "DTLSv1.2" => DtlsVersion::Dtls1_2,
+        other => {
+            return Err(DtlsError::InvalidConfig(format!(
+                "min_protocol_version {other:?} is not available: this build speaks \"DTLSv1.2\""
+            )))
+        }
+    };
     let settings = Settings {
         mtu,
+        min_version,
         handshake_timeout: seconds("handshake_timeout", handshake_timeout)?,
         initial_retransmit: seconds("initial_retransmit_timeout", initial_retransmit)?,
         cipher_list: cipher_list.to_string(),

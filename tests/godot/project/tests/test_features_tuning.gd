@@ -4,12 +4,15 @@
 #   fragmented; get_max_packet_size() <= 400 - 37 on both ends, and a packet of exactly that size goes
 #   through in one datagram of at most 400 bytes both ways, one byte more is refused;
 # - mtu = 100 (below 256): connect_to_peer returns ERR_INVALID_PARAMETER with one message, server setup too;
+# - min_protocol_version: "DTLSv1.2" by default; another value is refused with ERR_INVALID_PARAMETER;
 # - cipher_list "ECDHE-ECDSA-CHACHA20-POLY1305" on both ends: get_statistics().cipher is that on both;
 # - get_statistics() counters (datagrams/bytes/packets sent/received) grow with traffic, and agree across
 #   the two ends.
 # requires-addon
 # expect-error: OpenSSLPacketPeerDTLS.connect_to_peer: invalid DTLS setting: MTU 100 is outside
 # expect-error: OpenSSLDTLSServer.setup: invalid DTLS setting: MTU 100 is outside
+# expect-error: OpenSSLPacketPeerDTLS.connect_to_peer: invalid DTLS setting: min_protocol_version "DTLSv1.3" is not available
+# expect-error: OpenSSLDTLSServer.setup: invalid DTLS setting: min_protocol_version "DTLSv1.0" is not available
 # expect-error: OpenSSLPacketPeerDTLS.put_packet: packet of
 extends SceneTree
 
@@ -99,6 +102,21 @@ func _invalid_mtu() -> void:
 	err = h.check_one_error(server.setup.bind(id.key, id.certificate),
 		"OpenSSLDTLSServer.setup: invalid DTLS setting: MTU 100 is outside", "server setup with mtu 100")
 	h.check_eq(err, ERR_INVALID_PARAMETER, "server setup with mtu 100 returns ERR_INVALID_PARAMETER")
+
+	h.section("min_protocol_version")
+	h.check_eq(client.min_protocol_version, "DTLSv1.2", "the client's default minimum version is DTLSv1.2")
+	h.check_eq(server.min_protocol_version, "DTLSv1.2", "the server's default minimum version is DTLSv1.2")
+	client.min_protocol_version = "DTLSv1.3"
+	err = h.check_one_error(client.connect_to_peer.bind(udp, false),
+		'OpenSSLPacketPeerDTLS.connect_to_peer: invalid DTLS setting: min_protocol_version "DTLSv1.3" is not available', "connect_to_peer with DTLSv1.3")
+	h.check_eq(err, ERR_INVALID_PARAMETER, "an unavailable minimum version returns ERR_INVALID_PARAMETER")
+	server.mtu = 1200
+	server.min_protocol_version = "DTLSv1.0"
+	err = h.check_one_error(server.setup.bind(id.key, id.certificate),
+		'OpenSSLDTLSServer.setup: invalid DTLS setting: min_protocol_version "DTLSv1.0" is not available', "server setup with DTLSv1.0")
+	h.check_eq(err, ERR_INVALID_PARAMETER, "server setup with an unavailable minimum version returns ERR_INVALID_PARAMETER")
+	server.min_protocol_version = "DTLSv1.2"
+	h.check_eq(server.setup(id.key, id.certificate), OK, "server setup with DTLSv1.2 returns OK")
 	pair.close()
 
 
