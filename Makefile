@@ -15,7 +15,7 @@ addon:
 	cp openssl_dtls.gdextension $(ADDON)/
 
 ## Everything that proves the project (the README's test command; CI runs it).
-test: test-deps lint rust-test addon godot-test fuzz-smoke
+test: test-deps lint rust-test fuzz-smoke addon godot-test
 
 ## Programs the tests talk to: OpenSSL and GnuTLS command-line peers, debootstrap for Godot.
 test-deps:
