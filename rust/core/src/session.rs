@@ -41,6 +41,9 @@ pub struct Session {
     max_packet: usize,
     failure: Option<String>,
     stats: Stats,
+    /// The screening length for protected records, fixed once connected (no renegotiation), so
+    /// the cipher name is not matched again for every datagram.
+    connected_min_protected: Option<usize>,
 }
 
 impl std::fmt::Debug for Session {
@@ -119,6 +122,7 @@ impl Session {
             max_packet: max_packet_size_estimate(settings.mtu),
             failure: None,
             stats: Stats::default(),
+            connected_min_protected: None,
         }
     }
 
@@ -187,8 +191,11 @@ impl Session {
         }
         self.stats.datagrams_received += 1;
         self.stats.bytes_received += datagram.len() as u64;
-        let cipher = self.stream.ssl().current_cipher().map(|c| c.name());
-        if !screen::acceptable(datagram, screen::min_protected_len(cipher)) {
+        let min_protected = match self.connected_min_protected {
+            Some(len) => len,
+            None => screen::min_protected_len(self.cipher()),
+        };
+        if !screen::acceptable(datagram, min_protected) {
             log::debug!(
                 "DTLS {:?} session dropped a malformed datagram of {} bytes",
                 self.role,
@@ -344,6 +351,7 @@ impl Session {
     fn on_connected(&mut self) {
         self.status = Status::Connected;
         self.handshake_deadline = None;
+        self.connected_min_protected = Some(screen::min_protected_len(self.cipher()));
         let data_mtu = ffi::dtls_data_mtu(self.stream.ssl());
         if data_mtu > 0 {
             // OpenSSL refuses (and fails the session on) records above 2^14 bytes, which a
