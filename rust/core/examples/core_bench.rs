@@ -2,6 +2,8 @@
 //! a game loop): echo round trips per second, DTLS against plain UDP, at 64 B and 1 KiB with 32
 //! packets in flight; and server handshakes per second including the cookie round.
 //! Prints medians of several rounds. Run: cargo run --release -p openssl-dtls-core --example core_bench
+//! An argument `plain`, `ours`, `cpu` (the echo without sockets) or `handshake` runs only that
+//! part (for profilers).
 
 use std::net::{SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
@@ -136,6 +138,72 @@ fn dtls_echo(id: &Identity, size: usize) -> f64 {
     done as f64 / start.elapsed().as_secs_f64()
 }
 
+/// The same echo with the datagrams handed over in memory (no sockets): the CPU the DTLS layer
+/// costs per round trip (two records sealed, two opened), in nanoseconds.
+fn in_memory_echo_ns(id: &Identity, size: usize) -> f64 {
+    let settings = Settings::default();
+    let mut server = new_server(id, &settings);
+    let client_config = ClientConfig {
+        verification: Verification::TrustedPem(id.certificate_pem.clone()),
+        hostname: Some("localhost".into()),
+        settings: settings.clone(),
+        ..ClientConfig::default()
+    };
+    let mut client = Session::client(&client_config, Instant::now()).expect("client");
+    let mut wire: Vec<Vec<u8>> = Vec::new();
+    let mut srv = loop {
+        client.drain_transmit(|d| wire.push(d.to_vec()));
+        let mut got = None;
+        for d in wire.drain(..) {
+            match server.accept(Instant::now(), b"c", &d) {
+                Accept::HelloVerify(r) => client.handle_datagram(Instant::now(), &r),
+                Accept::Session(s) => got = Some(*s),
+                Accept::Ignored => {}
+            }
+        }
+        if let Some(s) = got {
+            break s;
+        }
+    };
+    while client.status() != Status::Connected || srv.status() != Status::Connected {
+        srv.drain_transmit(|d| wire.push(d.to_vec()));
+        for d in wire.drain(..) {
+            client.handle_datagram(Instant::now(), &d);
+        }
+        client.drain_transmit(|d| wire.push(d.to_vec()));
+        for d in wire.drain(..) {
+            srv.handle_datagram(Instant::now(), &d);
+        }
+        assert!(client.status().is_active() && srv.status().is_active());
+    }
+    let payload = vec![7u8; size];
+    let mut packet = Vec::new();
+    let mut datagram = Vec::new();
+    let (mut done, start) = (0u64, Instant::now());
+    while start.elapsed() < ROUND {
+        for _ in 0..IN_FLIGHT {
+            client.send(&payload).expect("send");
+        }
+        let now = Instant::now();
+        client.drain_transmit(|d| wire.push(d.to_vec()));
+        for d in wire.drain(..) {
+            srv.handle_datagram(now, &d);
+        }
+        while srv.recv_into(&mut packet) {
+            srv.send(&packet).expect("echo");
+        }
+        srv.drain_transmit(|d| {
+            datagram.clear();
+            datagram.extend_from_slice(d);
+            client.handle_datagram(now, &datagram);
+        });
+        while client.recv_into(&mut packet) {
+            done += 1;
+        }
+    }
+    start.elapsed().as_nanos() as f64 / done as f64
+}
+
 /// Full handshakes (cookie round included) one after another with one server: ms each.
 fn handshake_ms(id: &Identity, count: usize) -> f64 {
     let settings = Settings::default();
@@ -152,7 +220,28 @@ fn main() {
     let ecdsa = self_signed(&names, KeyType::EcdsaP256, Duration::from_secs(3600)).expect("cert");
     let rsa = self_signed(&names, KeyType::Rsa(2048), Duration::from_secs(3600)).expect("cert");
     println!("core benchmark: 127.0.0.1, one thread, {IN_FLIGHT} in flight, median of {ROUNDS} rounds of {ROUND:?}");
+    let only = std::env::args().nth(1).unwrap_or_default();
+    let part = |name: &str| only.is_empty() || only == name;
     for size in [64usize, 1024] {
+        if !part("plain") || !part("ours") || !part("cpu") {
+            if part("plain") {
+                let plain = median((0..ROUNDS).map(|_| plain_echo(size)).collect());
+                println!("echo {size:>5} B: plain UDP {plain:>9.0} rt/s");
+            }
+            if part("ours") {
+                let ours = median((0..ROUNDS).map(|_| dtls_echo(&ecdsa, size)).collect());
+                println!("echo {size:>5} B: DTLS (ours) {ours:>9.0} rt/s");
+            }
+            if part("cpu") {
+                let ns = median(
+                    (0..ROUNDS)
+                        .map(|_| in_memory_echo_ns(&ecdsa, size))
+                        .collect(),
+                );
+                println!("echo {size:>5} B in memory: {ns:.0} ns of CPU per round trip");
+            }
+            continue;
+        }
         let plain = median((0..ROUNDS).map(|_| plain_echo(size)).collect());
         let ours = median((0..ROUNDS).map(|_| dtls_echo(&ecdsa, size)).collect());
         println!(
@@ -161,6 +250,16 @@ fn main() {
         );
         println!("BENCH name=core_echo_{size} impl=plain value={plain:.0} unit=rt/s");
         println!("BENCH name=core_echo_{size} impl=ours value={ours:.0} unit=rt/s");
+        let ns = median(
+            (0..ROUNDS)
+                .map(|_| in_memory_echo_ns(&ecdsa, size))
+                .collect(),
+        );
+        println!("echo {size:>5} B without sockets: {ns:.0} ns of CPU per round trip (2 records sealed, 2 opened)");
+        println!("BENCH name=core_echo_cpu_{size} impl=ours value={ns:.0} unit=ns");
+    }
+    if !part("handshake") {
+        return;
     }
     for (label, id) in [("ecdsa_p256", &ecdsa), ("rsa_2048", &rsa)] {
         let ms = median((0..ROUNDS).map(|_| handshake_ms(id, 40)).collect());

@@ -32,6 +32,11 @@ impl DatagramIo {
         self.inbox_full = !datagram.is_empty();
     }
 
+    /// True while the datagram offered last has not been read by OpenSSL.
+    pub(crate) fn has_unread(&self) -> bool {
+        self.inbox_full
+    }
+
     /// Forgets a datagram OpenSSL did not read (it had no use for it in its state).
     pub(crate) fn discard_unread(&mut self) {
         self.inbox_full = false;
@@ -39,7 +44,10 @@ impl DatagramIo {
 
     /// Releases buffers held for reuse (idle sessions stay small).
     pub(crate) fn shrink(&mut self) {
-        self.inbox = Vec::new();
+        if !self.inbox_full {
+            self.inbox = Vec::new();
+        }
+        self.outgoing.shed();
     }
 
     /// Makes the server's epoch-0 records continue from `client_hello_seq`, the record sequence

@@ -10,6 +10,7 @@ use openssl_sys::SSL;
 
 const DTLS_CTRL_GET_TIMEOUT: c_int = 73;
 const DTLS_CTRL_HANDLE_TIMEOUT: c_int = 74;
+const SSL_CTRL_CLEAR_MODE: c_int = 78;
 
 /// `struct timeval` as OpenSSL fills it; zeroed first so any padding reads as zero.
 #[repr(C)]
@@ -29,6 +30,7 @@ extern "C" {
     fn DTLS_get_data_mtu(s: *const SSL) -> usize;
     fn DTLS_set_timer_cb(s: *mut SSL, cb: Option<TimerCallback>);
     fn SSL_free_buffers(s: *mut SSL) -> c_int;
+    fn SSL_has_pending(s: *const SSL) -> c_int;
     fn SSL_CTX_use_psk_identity_hint(ctx: *mut openssl_sys::SSL_CTX, hint: *const c_char) -> c_int;
 }
 
@@ -91,12 +93,35 @@ pub(crate) fn dtls_data_mtu(ssl: &SslRef) -> usize {
 }
 
 /// `SSL_free_buffers`: gives the record layer's read and write buffers back when they hold no
-/// pending data (OpenSSL keeps the DTLS read buffer despite `SSL_MODE_RELEASE_BUFFERS`).
+/// pending data.
 /// True when they were freed (or there were none).
 pub(crate) fn free_buffers(ssl: &SslRef) -> bool {
     // SAFETY: `ssl` is a live SSL object; the call frees only buffers without pending data and
     // OpenSSL reallocates them on the next read or write.
     unsafe { SSL_free_buffers(ssl.as_ptr()) == 1 }
+}
+
+/// `SSL_has_pending`: true while OpenSSL holds received bytes it has not processed yet (more
+/// records of a datagram it already read).
+pub(crate) fn has_pending(ssl: &SslRef) -> bool {
+    // SAFETY: `ssl` is a live SSL object; the call only reads its record layer's state.
+    unsafe { SSL_has_pending(ssl.as_ptr()) == 1 }
+}
+
+/// `SSL_clear_mode(ssl, SSL_MODE_RELEASE_BUFFERS)`. The mode is copied into each record layer
+/// when OpenSSL creates it, so clearing it on the session only affects record layers made
+/// afterwards: the encrypted ones of the handshake's end.
+pub(crate) fn clear_release_buffers_mode(ssl: &SslRef) {
+    // SAFETY: `ssl` is a live SSL object; SSL_CTRL_CLEAR_MODE only clears bits of its mode and
+    // takes no pointer argument.
+    unsafe {
+        openssl_sys::SSL_ctrl(
+            ssl.as_ptr(),
+            SSL_CTRL_CLEAR_MODE,
+            openssl_sys::SSL_MODE_RELEASE_BUFFERS,
+            std::ptr::null_mut(),
+        );
+    }
 }
 
 /// Installs the function OpenSSL asks for the next retransmission timeout.

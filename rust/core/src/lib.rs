@@ -33,7 +33,7 @@ pub use error::DtlsError;
 pub use features::{ClientAuth, OwnCertificate, Psk, PskKeys, MAX_PSK_LEN, PSK_CIPHERS};
 pub use packet_queue::PacketQueue;
 pub use server::{Accept, Server, ServerConfig};
-pub use session::{Role, Session};
+pub use session::{Role, Session, IDLE_BUFFER_RELEASE};
 pub use settings::{
     max_packet_size_estimate, DtlsVersion, Settings, DEFAULT_CIPHERS, DEFAULT_MTU, MAX_MTU, MIN_MTU,
 };

@@ -2,8 +2,11 @@
 
 use std::collections::VecDeque;
 
-/// How many spare buffers a queue keeps for reuse; few, so idle sessions stay small.
-const SPARE_LIMIT: usize = 4;
+/// How many spare buffers a queue keeps for reuse: a burst of this many packets allocates
+/// nothing. Idle sessions free them ([`PacketQueue::shed`]).
+const SPARE_LIMIT: usize = 32;
+/// Largest buffer kept for reuse (a datagram of any usual MTU fits).
+const SPARE_MAX_CAPACITY: usize = 4096;
 
 /// FIFO of packets (datagrams or application messages) with buffer reuse.
 #[derive(Default, Debug)]
@@ -48,7 +51,7 @@ impl PacketQueue {
 
     /// Gives a buffer back for reuse.
     pub fn recycle(&mut self, buf: Vec<u8>) {
-        if self.spare.len() < SPARE_LIMIT && buf.capacity() <= 64 * 1024 {
+        if self.spare.len() < SPARE_LIMIT && buf.capacity() <= SPARE_MAX_CAPACITY {
             self.spare.push(buf);
         }
     }
@@ -66,6 +69,14 @@ impl PacketQueue {
     /// True when no packet waits.
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
+    }
+
+    /// Frees the spare buffers, and the queue's own storage when empty (for idle sessions).
+    pub fn shed(&mut self) {
+        self.spare = Vec::new();
+        if self.items.is_empty() {
+            self.items = VecDeque::new();
+        }
     }
 
     /// Drops every waiting packet and the spare buffers.

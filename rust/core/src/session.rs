@@ -12,6 +12,9 @@ use crate::{contexts, ffi, screen, ClientConfig, DtlsError, PacketQueue, Setting
 
 /// Largest plaintext of one DTLS record (2^14) plus slack: the read buffer size.
 const MAX_RECORD_PLAINTEXT: usize = 16 * 1024 + 256;
+/// A connected session that has neither sent nor received for this long gives OpenSSL's record
+/// buffers (about 35 KiB) back; busy sessions keep them, so no record costs an allocation.
+pub const IDLE_BUFFER_RELEASE: Duration = Duration::from_secs(1);
 
 thread_local! {
     /// Decryption buffer shared by every session on this thread (keeps idle sessions small).
@@ -44,6 +47,9 @@ pub struct Session {
     /// The screening length for protected records, fixed once connected (no renegotiation), so
     /// the cipher name is not matched again for every datagram.
     connected_min_protected: Option<usize>,
+    /// When a connected session with record buffers allocated gives them back if it stays idle
+    /// (see [`IDLE_BUFFER_RELEASE`]); `None` while they are released.
+    release_buffers_at: Option<Instant>,
 }
 
 impl std::fmt::Debug for Session {
@@ -110,6 +116,9 @@ impl Session {
     }
 
     fn new(stream: SslStream<DatagramIo>, role: Role, settings: &Settings, now: Instant) -> Self {
+        // Its record layers so far (unencrypted, made by SSL_new, set_connect_state or
+        // DTLSv1_listen) keep releasing their buffers; the encrypted ones made later keep them.
+        ffi::clear_release_buffers_mode(stream.ssl());
         Session {
             stream,
             role,
@@ -123,6 +132,7 @@ impl Session {
             failure: None,
             stats: Stats::default(),
             connected_min_protected: None,
+            release_buffers_at: None,
         }
     }
 
@@ -177,10 +187,14 @@ impl Session {
         if !self.status.is_active() {
             return None;
         }
-        match (self.retransmit_at, self.handshake_deadline) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        [
+            self.retransmit_at,
+            self.handshake_deadline,
+            self.release_buffers_at,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// Processes one received datagram (whole, as it came off the wire). Datagrams that are not
@@ -206,7 +220,10 @@ impl Session {
         self.stream.get_mut().deliver(datagram);
         match self.status {
             Status::Handshaking => self.drive_handshake(now),
-            Status::Connected => self.read_application(),
+            Status::Connected => {
+                self.read_application();
+                self.note_activity(now);
+            }
             _ => {}
         }
         self.stream.get_mut().discard_unread();
@@ -217,6 +234,14 @@ impl Session {
     pub fn handle_timeout(&mut self, now: Instant) {
         if !self.status.is_active() {
             return;
+        }
+        if self.release_buffers_at.is_some_and(|at| now >= at) {
+            // Fails (and is tried again later) while OpenSSL still holds unread data.
+            if self.release_idle_buffers() {
+                self.release_buffers_at = None;
+            } else {
+                self.release_buffers_at = Some(now + IDLE_BUFFER_RELEASE);
+            }
         }
         if self.status == Status::Handshaking && self.handshake_deadline.is_some_and(|d| now >= d) {
             self.fail(
@@ -262,6 +287,9 @@ impl Session {
         match self.stream.ssl_write(packet) {
             Ok(_) => {
                 self.stats.packets_sent += 1;
+                if self.release_buffers_at.is_none() {
+                    self.note_activity(Instant::now());
+                }
                 Ok(())
             }
             Err(e) => {
@@ -336,19 +364,20 @@ impl Session {
     fn release_buffers(&mut self) {
         self.handshake_deadline = None;
         self.retransmit_at = None;
+        self.release_buffers_at = None;
         self.stream.get_mut().shrink();
     }
 
     fn drive_handshake(&mut self, now: Instant) {
         match self.stream.do_handshake() {
-            Ok(()) => self.on_connected(),
+            Ok(()) => self.on_connected(now),
             Err(e) if is_retry(&e) => {}
             Err(e) => self.fail_handshake(&e),
         }
         self.update_timer(now);
     }
 
-    fn on_connected(&mut self) {
+    fn on_connected(&mut self, now: Instant) {
         self.status = Status::Connected;
         self.handshake_deadline = None;
         self.connected_min_protected = Some(screen::min_protected_len(self.cipher()));
@@ -366,14 +395,19 @@ impl Session {
         );
         // Application data may have come in the same datagram as the last handshake message.
         self.read_application();
-        // The handshake's read buffer (about 18 KiB) would otherwise stay with the idle session.
-        self.release_idle_buffers();
+        // The handshake's record buffers (about 35 KiB) would otherwise stay with the idle
+        // session; while OpenSSL still holds unread data they go after the next quiet spell.
+        if !self.release_idle_buffers() {
+            self.note_activity(now);
+        }
     }
 
     /// Gives OpenSSL's record buffers back while nothing is pending (they are reallocated on the
     /// next record): call it for sessions expected to stay idle for a while. Returns true when
     /// the buffers were released.
     pub fn release_idle_buffers(&mut self) -> bool {
+        self.stream.get_mut().shrink();
+        self.received.shed();
         ffi::free_buffers(self.stream.ssl())
     }
 
@@ -409,7 +443,14 @@ impl Session {
                 Ok::<usize, openssl::ssl::Error>(n)
             });
             match result {
-                Ok(_) => self.stats.packets_received += 1,
+                Ok(_) => {
+                    self.stats.packets_received += 1;
+                    // Nothing left of this datagram: skip the read that would only say so
+                    // (a failing SSL_read costs about as much as a successful one).
+                    if !self.stream.get_ref().has_unread() && !ffi::has_pending(self.stream.ssl()) {
+                        break;
+                    }
+                }
                 Err(e) if is_retry(&e) => break,
                 Err(e) if e.code() == ErrorCode::ZERO_RETURN => {
                     // The peer sent close_notify: answer it and stop.
@@ -427,6 +468,13 @@ impl Session {
                     break;
                 }
             }
+        }
+    }
+
+    /// Records that OpenSSL's record buffers are in use: they go back after a quiet spell.
+    fn note_activity(&mut self, now: Instant) {
+        if self.status == Status::Connected {
+            self.release_buffers_at = Some(now + IDLE_BUFFER_RELEASE);
         }
     }
 

@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use openssl_dtls_core::{DtlsError, KeyType, Session, Settings, Status};
+use openssl_dtls_core::{DtlsError, KeyType, Session, Settings, Status, IDLE_BUFFER_RELEASE};
 
 /// Sends `packet` from the client and returns the single datagram it produced, undelivered.
 fn seal(client: &mut Session, packet: &[u8]) -> Vec<u8> {
@@ -503,4 +503,37 @@ fn max_packet_size_before_the_handshake_is_an_estimate_that_holds() {
     pair.connect();
     assert!(pair.client.max_packet_size() >= estimate);
     assert_eq!(pair.client.mtu(), 1200);
+}
+
+#[test]
+fn idle_sessions_release_their_buffers_and_keep_working() {
+    let mut pair = Pair::ecdsa(Settings::default());
+    pair.connect();
+    still_works(&mut pair, "before idling");
+    let now = std::time::Instant::now();
+    // Traffic schedules the release: the next deadline is at most IDLE_BUFFER_RELEASE away.
+    let check_deadline = |session: &Session| {
+        let at = session
+            .poll_timeout()
+            .expect("a release deadline after traffic");
+        assert!(at <= now + IDLE_BUFFER_RELEASE, "{at:?}");
+    };
+    check_deadline(&pair.client);
+    check_deadline(pair.server_session());
+    // A poll past it releases them: nothing is left to wake up for.
+    let later = now + IDLE_BUFFER_RELEASE + Duration::from_millis(1);
+    let release = |session: &mut Session| {
+        session.handle_timeout(later);
+        assert_eq!(session.poll_timeout(), None);
+        assert_eq!(session.status(), Status::Connected);
+    };
+    release(&mut pair.client);
+    release(pair.server_session());
+    // Buffers come back on demand, in both directions, many times over.
+    for round in 0..3 {
+        still_works(&mut pair, &format!("after idle release {round}"));
+        let later = std::time::Instant::now() + IDLE_BUFFER_RELEASE;
+        pair.client.handle_timeout(later);
+        pair.server_session().handle_timeout(later);
+    }
 }

@@ -61,13 +61,16 @@ impl Transport for GodotUdp {
     }
 
     fn recv(&mut self, buf: &mut [u8]) -> io::Result<Option<usize>> {
-        // get_packet() on an empty queue returns an empty array with ERR_UNAVAILABLE, which saves
-        // asking get_available_packet_count() before every datagram.
+        // get_packet() on an empty queue returns an empty array (and ERR_UNAVAILABLE from
+        // get_packet_error()). A non-empty packet needs no second engine call: only an empty
+        // one asks whether it was a real (empty) datagram or nothing at all.
         let packet = self.peer.get_packet();
-        match self.peer.get_packet_error() {
-            Error::OK => {}
-            Error::ERR_UNAVAILABLE => return Ok(None),
-            err => return Err(godot_error("get_packet", err)),
+        if packet.is_empty() {
+            return match self.peer.get_packet_error() {
+                Error::OK => Ok(Some(0)),
+                Error::ERR_UNAVAILABLE => Ok(None),
+                err => Err(godot_error("get_packet", err)),
+            };
         }
         let data = packet.as_slice();
         let n = data.len().min(buf.len());
