@@ -361,6 +361,14 @@ impl Session {
         self.release_buffers();
     }
 
+    /// Ends an active session with the error status because its transport failed (for
+    /// example the socket was closed under it); `why` becomes [`Session::failure`].
+    pub fn abort(&mut self, why: impl Into<String>) {
+        if self.status.is_active() {
+            self.fail(Status::Error, why.into());
+        }
+    }
+
     fn release_buffers(&mut self) {
         self.handshake_deadline = None;
         self.retransmit_at = None;

@@ -1,12 +1,18 @@
 //! PEM text of Godot's `X509Certificate` / `CryptoKey`. `X509Certificate.save_to_string()` ends
 //! its PEM with a NUL that makes Godot print a "Unicode parsing error" on every call; that
-//! engine message is muted for the duration of the call (nothing else runs meanwhile).
+//! engine message is muted for the duration of the call.
 
 use godot::classes::{CryptoKey, Engine, X509Certificate};
 use godot::obj::{Gd, Singleton};
+use parking_lot::Mutex;
+
+/// Held while error printing is muted, so two threads cannot interleave their save/restore of
+/// the engine's setting (which could leave it muted for good).
+static QUIET: Mutex<()> = Mutex::new(());
 
 /// Runs `f` with Godot's error printing off, restoring the previous setting.
 fn quietly<T>(f: impl FnOnce() -> T) -> T {
+    let _guard = QUIET.lock();
     let mut engine = Engine::singleton();
     let was = engine.is_printing_error_messages();
     engine.set_print_error_messages(false);

@@ -20,6 +20,12 @@ use crate::status_enum::PeerStatus;
 use crate::udp_transport::GodotUdp;
 use crate::{godot_logger, godot_pem, misuse, tuning};
 
+thread_local! {
+    /// The packet handed to Godot by this thread's last `get_packet` (on any peer): Godot reads it
+    /// after the call returns, when another thread may already be inside this peer again.
+    static HANDED_OUT: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// A DTLS client or server-side connection over a connected [PacketPeerUDP], backed by OpenSSL.
 ///
 /// Same API as Godot's built-in [PacketPeerDTLS]: connect with [method connect_to_peer] (or get one
@@ -68,8 +74,6 @@ pub struct OpenSSLPacketPeerDtls {
     srtp_profiles: GString,
     psk: Option<Psk>,
     client_certificate: Option<OwnCertificate>,
-    /// The packet handed to Godot by the last `get_packet`; it must outlive the call.
-    current: Vec<u8>,
     base: Base<PacketPeerExtension>,
 }
 
@@ -132,22 +136,25 @@ impl IPacketPeerExtension for OpenSSLPacketPeerDtls {
                 "null output pointer",
             );
         }
-        let got = match self.session.as_mut() {
-            Some(session) => session.recv_into(&mut self.current),
-            None => false,
-        };
-        if !got {
+        let Some(session) = self.session.as_mut() else {
             return Error::ERR_UNAVAILABLE;
-        }
-        let len = i32::try_from(self.current.len()).unwrap_or(i32::MAX);
-        // SAFETY: both out-pointers are non-null (checked above) and point at Godot's locals for
-        // this call. The buffer we hand out is `self.current`, which stays untouched until the
-        // next get_packet call, after Godot has copied it.
-        unsafe {
-            *buffer_out = RawPtr::new(self.current.as_ptr());
-            *size_out = len;
-        }
-        Error::OK
+        };
+        HANDED_OUT.with(|current| {
+            let mut current = current.borrow_mut();
+            if !session.recv_into(&mut current) {
+                return Error::ERR_UNAVAILABLE;
+            }
+            let len = i32::try_from(current.len()).unwrap_or(i32::MAX);
+            // SAFETY: both out-pointers are non-null (checked above) and point at Godot's locals
+            // for this call. The buffer we hand out belongs to this thread: Godot copies from it
+            // on this thread right after we return, before this thread can call get_packet again
+            // (on any peer), and another thread's get_packet uses its own buffer.
+            unsafe {
+                *buffer_out = RawPtr::new(current.as_ptr());
+                *size_out = len;
+            }
+            Error::OK
+        })
     }
 
     fn get_available_packet_count(&self) -> i32 {
@@ -321,7 +328,9 @@ impl OpenSSLPacketPeerDtls {
             return;
         };
         if let Err(e) = pump(session, transport, Instant::now()) {
-            log::error!("{CLASS}.poll: {e}");
+            // The socket is gone (closed, or its UDPServer stopped): the session ends here, with
+            // one message, instead of failing again on every poll.
+            session.abort(format!("the PacketPeerUDP failed: {e}"));
         }
         self.flush_and_release_if_done();
     }
@@ -352,7 +361,7 @@ impl OpenSSLPacketPeerDtls {
     /// The peer's certificate once the handshake has shown it (the server's on a client; the
     /// client's on a server that asked for one), else [code]null[/code].
     #[func]
-    fn get_peer_certificate(&self) -> Option<Gd<X509Certificate>> {
+    fn get_peer_certificate(&mut self) -> Option<Gd<X509Certificate>> {
         let pem = self.session()?.peer_certificate_pem()?;
         let mut cert = X509Certificate::new_gd();
         (cert.load_from_string(&pem) == Error::OK).then_some(cert)
@@ -360,7 +369,7 @@ impl OpenSSLPacketPeerDtls {
 
     /// The ALPN protocol both sides agreed on (empty if none).
     #[func]
-    fn get_alpn_protocol(&self) -> GString {
+    fn get_alpn_protocol(&mut self) -> GString {
         self.session()
             .and_then(|s| s.alpn_protocol())
             .map_or_else(GString::new, |p| GString::from(&p))
@@ -368,7 +377,7 @@ impl OpenSSLPacketPeerDtls {
 
     /// The negotiated SRTP protection profile (empty if none).
     #[func]
-    fn get_srtp_profile(&self) -> GString {
+    fn get_srtp_profile(&mut self) -> GString {
         self.session()
             .and_then(|s| s.srtp_profile())
             .unwrap_or_default()
@@ -377,7 +386,7 @@ impl OpenSSLPacketPeerDtls {
 
     /// The PSK identity of the connection (on a server: the one the client announced).
     #[func]
-    fn get_psk_identity(&self) -> GString {
+    fn get_psk_identity(&mut self) -> GString {
         self.session()
             .and_then(|s| s.psk_identity())
             .map_or_else(GString::new, |p| GString::from(&p))
@@ -414,7 +423,7 @@ impl OpenSSLPacketPeerDtls {
     /// [code]packets_sent[/code], [code]packets_received[/code], [code]retransmissions[/code],
     /// [code]cipher[/code], [code]protocol[/code], [code]mtu[/code], [code]max_packet_size[/code].
     #[func]
-    fn get_statistics(&self) -> VarDictionary {
+    fn get_statistics(&mut self) -> VarDictionary {
         let mut out = VarDictionary::new();
         let Some(session) = self.session() else {
             return out;
