@@ -5,6 +5,9 @@
 //! An argument `plain`, `ours`, `cpu` (the echo without sockets) or `handshake` runs only that
 //! part (for profilers).
 
+#[path = "support/in_memory.rs"]
+mod in_memory;
+
 use std::net::{SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
@@ -149,33 +152,8 @@ fn in_memory_echo_ns(id: &Identity, size: usize) -> f64 {
         settings: settings.clone(),
         ..ClientConfig::default()
     };
-    let mut client = Session::client(&client_config, Instant::now()).expect("client");
+    let (mut client, mut srv) = in_memory::connected_pair(&mut server, &client_config);
     let mut wire: Vec<Vec<u8>> = Vec::new();
-    let mut srv = loop {
-        client.drain_transmit(|d| wire.push(d.to_vec()));
-        let mut got = None;
-        for d in wire.drain(..) {
-            match server.accept(Instant::now(), b"c", &d) {
-                Accept::HelloVerify(r) => client.handle_datagram(Instant::now(), &r),
-                Accept::Session(s) => got = Some(*s),
-                Accept::Ignored => {}
-            }
-        }
-        if let Some(s) = got {
-            break s;
-        }
-    };
-    while client.status() != Status::Connected || srv.status() != Status::Connected {
-        srv.drain_transmit(|d| wire.push(d.to_vec()));
-        for d in wire.drain(..) {
-            client.handle_datagram(Instant::now(), &d);
-        }
-        client.drain_transmit(|d| wire.push(d.to_vec()));
-        for d in wire.drain(..) {
-            srv.handle_datagram(Instant::now(), &d);
-        }
-        assert!(client.status().is_active() && srv.status().is_active());
-    }
     let payload = vec![7u8; size];
     let mut packet = Vec::new();
     let mut datagram = Vec::new();

@@ -1,11 +1,16 @@
 //! Memory per idle established client+server session pair (in memory, no sockets): VmRSS growth
 //! over N pairs. Run: cargo run --release -p openssl-dtls-core --example core_mem [N]
+//! SKIP_HELLO=1: no application packet after the handshake; NO_IDLE=1: measured before the idle
+//! buffer release.
+
+#[path = "support/in_memory.rs"]
+mod in_memory;
 
 use std::time::{Duration, Instant};
 
 use openssl_dtls_core::{
-    self_signed, Accept, ClientConfig, KeyType, Server, ServerConfig, Session, Settings, Status,
-    Verification, IDLE_BUFFER_RELEASE,
+    self_signed, ClientConfig, KeyType, Server, ServerConfig, Session, Settings, Verification,
+    IDLE_BUFFER_RELEASE,
 };
 
 fn rss_kib() -> u64 {
@@ -18,51 +23,15 @@ fn rss_kib() -> u64 {
 }
 
 fn pair(server: &mut Server, config: &ClientConfig) -> (Session, Session) {
-    let mut client = Session::client(config, Instant::now()).expect("client");
-    let mut srv = loop {
-        let mut out = Vec::new();
-        client.drain_transmit(|d| out.push(d.to_vec()));
-        let mut got = None;
-        for d in out {
-            match server.accept(Instant::now(), b"c", &d) {
-                Accept::HelloVerify(r) => client.handle_datagram(Instant::now(), &r),
-                Accept::Session(s) => got = Some(*s),
-                Accept::Ignored => {}
-            }
-        }
-        if let Some(s) = got {
-            break s;
-        }
-    };
-    while client.status() != Status::Connected || srv.status() != Status::Connected {
-        let mut out = Vec::new();
-        srv.drain_transmit(|d| out.push(d.to_vec()));
-        for d in out {
-            client.handle_datagram(Instant::now(), &d);
-        }
-        let mut out = Vec::new();
-        client.drain_transmit(|d| out.push(d.to_vec()));
-        for d in out {
-            srv.handle_datagram(Instant::now(), &d);
-        }
-        assert!(client.status().is_active() && srv.status().is_active());
-    }
+    let (mut client, mut srv) = in_memory::connected_pair(server, config);
     if std::env::var_os("SKIP_HELLO").is_some() {
         return (client, srv);
     }
     // One application packet each way, as an established game connection would have exchanged.
     client.send(b"hello").expect("send");
-    let mut out = Vec::new();
-    client.drain_transmit(|d| out.push(d.to_vec()));
-    for d in out {
-        srv.handle_datagram(Instant::now(), &d);
-    }
+    in_memory::transfer(&mut client, |d| srv.handle_datagram(Instant::now(), d));
     srv.send(b"hello").expect("send");
-    let mut out = Vec::new();
-    srv.drain_transmit(|d| out.push(d.to_vec()));
-    for d in out {
-        client.handle_datagram(Instant::now(), &d);
-    }
+    in_memory::transfer(&mut srv, |d| client.handle_datagram(Instant::now(), d));
     while client.recv().is_some() {}
     while srv.recv().is_some() {}
     // Idle from here on: the next poll after IDLE_BUFFER_RELEASE gives the record buffers back
