@@ -64,25 +64,31 @@ fn plain_echo(size: usize) -> f64 {
     done as f64 / start.elapsed().as_secs_f64()
 }
 
-/// A connected client/server pair of ours over two connected sockets.
+/// A server of ours for `id`.
 fn new_server(id: &Identity, settings: &Settings) -> Server {
     let mut config = ServerConfig::new(id.certificate_pem.clone(), id.private_key_pem.clone());
     config.settings = settings.clone();
     Server::new(&config, Instant::now()).expect("server")
 }
 
+/// A client that trusts `id` and checks the name "localhost".
+fn client_config(id: &Identity, settings: &Settings) -> ClientConfig {
+    ClientConfig {
+        verification: Verification::TrustedPem(id.certificate_pem.clone()),
+        hostname: Some("localhost".into()),
+        settings: settings.clone(),
+        ..ClientConfig::default()
+    }
+}
+
+/// A connected client/server pair of ours over two connected sockets.
 fn dtls_pair(
     server: &mut Server,
     id: &Identity,
     settings: &Settings,
 ) -> (Connection<UdpTransport>, Connection<UdpTransport>) {
     let (client_t, mut server_t) = socket_pair();
-    let client_config = ClientConfig {
-        verification: Verification::TrustedPem(id.certificate_pem.clone()),
-        hostname: Some("localhost".into()),
-        settings: settings.clone(),
-        ..ClientConfig::default()
-    };
+    let client_config = client_config(id, settings);
     let mut client = Connection::new(
         Session::client(&client_config, Instant::now()).expect("client"),
         client_t,
@@ -146,12 +152,7 @@ fn dtls_echo(id: &Identity, size: usize) -> f64 {
 fn in_memory_echo_ns(id: &Identity, size: usize) -> f64 {
     let settings = Settings::default();
     let mut server = new_server(id, &settings);
-    let client_config = ClientConfig {
-        verification: Verification::TrustedPem(id.certificate_pem.clone()),
-        hostname: Some("localhost".into()),
-        settings: settings.clone(),
-        ..ClientConfig::default()
-    };
+    let client_config = client_config(id, &settings);
     let (mut client, mut srv) = in_memory::connected_pair(&mut server, &client_config);
     let mut wire: Vec<Vec<u8>> = Vec::new();
     let payload = vec![7u8; size];
@@ -201,40 +202,31 @@ fn main() {
     let only = std::env::args().nth(1).unwrap_or_default();
     let part = |name: &str| only.is_empty() || only == name;
     for size in [64usize, 1024] {
-        if !part("plain") || !part("ours") || !part("cpu") {
-            if part("plain") {
-                let plain = median((0..ROUNDS).map(|_| plain_echo(size)).collect());
-                println!("echo {size:>5} B: plain UDP {plain:>9.0} rt/s");
-            }
-            if part("ours") {
-                let ours = median((0..ROUNDS).map(|_| dtls_echo(&ecdsa, size)).collect());
-                println!("echo {size:>5} B: DTLS (ours) {ours:>9.0} rt/s");
-            }
-            if part("cpu") {
-                let ns = median(
-                    (0..ROUNDS)
-                        .map(|_| in_memory_echo_ns(&ecdsa, size))
-                        .collect(),
-                );
-                println!("echo {size:>5} B in memory: {ns:.0} ns of CPU per round trip");
-            }
-            continue;
+        let plain = part("plain").then(|| median((0..ROUNDS).map(|_| plain_echo(size)).collect()));
+        let ours =
+            part("ours").then(|| median((0..ROUNDS).map(|_| dtls_echo(&ecdsa, size)).collect()));
+        let cpu_ns = part("cpu").then(|| {
+            median(
+                (0..ROUNDS)
+                    .map(|_| in_memory_echo_ns(&ecdsa, size))
+                    .collect(),
+            )
+        });
+        if let Some(plain) = plain {
+            println!("echo {size:>5} B: plain UDP {plain:>9.0} rt/s");
+            println!("BENCH name=core_echo_{size} impl=plain value={plain:.0} unit=rt/s");
         }
-        let plain = median((0..ROUNDS).map(|_| plain_echo(size)).collect());
-        let ours = median((0..ROUNDS).map(|_| dtls_echo(&ecdsa, size)).collect());
-        println!(
-            "echo {size:>5} B: plain UDP {plain:>9.0} rt/s | DTLS (ours) {ours:>9.0} rt/s | ours/plain {:.2}",
-            ours / plain
-        );
-        println!("BENCH name=core_echo_{size} impl=plain value={plain:.0} unit=rt/s");
-        println!("BENCH name=core_echo_{size} impl=ours value={ours:.0} unit=rt/s");
-        let ns = median(
-            (0..ROUNDS)
-                .map(|_| in_memory_echo_ns(&ecdsa, size))
-                .collect(),
-        );
-        println!("echo {size:>5} B without sockets: {ns:.0} ns of CPU per round trip (2 records sealed, 2 opened)");
-        println!("BENCH name=core_echo_cpu_{size} impl=ours value={ns:.0} unit=ns");
+        if let Some(ours) = ours {
+            println!("echo {size:>5} B: DTLS (ours) {ours:>9.0} rt/s");
+            println!("BENCH name=core_echo_{size} impl=ours value={ours:.0} unit=rt/s");
+        }
+        if let (Some(plain), Some(ours)) = (plain, ours) {
+            println!("echo {size:>5} B: ours/plain {:.2}", ours / plain);
+        }
+        if let Some(ns) = cpu_ns {
+            println!("echo {size:>5} B without sockets: {ns:.0} ns of CPU per round trip (2 records sealed, 2 opened)");
+            println!("BENCH name=core_echo_cpu_{size} impl=ours value={ns:.0} unit=ns");
+        }
     }
     if !part("handshake") {
         return;
