@@ -27,6 +27,7 @@ lint:
 
 rust-test:
 	$(CARGO) test --release --workspace
+	$(CARGO) test --release --manifest-path rust/patches/godot-cell/Cargo.toml --target-dir target/godot-cell
 
 godot-test: addon
 	scripts/run-godot-tests.sh

@@ -47,6 +47,8 @@ impl<T> GdCellBlocking<T> {
     pub fn borrow(&self) -> Result<RefGuardBlocking<'_, T>, Box<dyn Error>> {
         let mut tracker_guard = self.thread_tracker.lock().unwrap();
 
+        // PATCHED (openssl-dtls): wait while *another* thread holds mutable borrows. Upstream asked the
+        // `mut_thread` heuristic instead, which can name a thread that holds nothing (see `ThreadTracker`).
         if self.inner.as_ref().is_currently_mutably_bound()
             && !tracker_guard.current_thread_has_mut_ref()
         {
@@ -54,26 +56,9 @@ impl<T> GdCellBlocking<T> {
             tracker_guard = self.block_immut(tracker_guard);
         }
 
-        let should_claim_mut = !self.is_currently_bound();
-
         let inner_guard = self.inner.as_ref().borrow()?;
 
         tracker_guard.increment_current_thread_shared_count();
-
-        // The ThreadTracker::mut_thread is always set to some ThreadId to avoid additional tracking overhead, but this causes an edge case:
-        // 1. mut_thread is initialized with the current Thread 1 (usually main thread).
-        // 2. Thread 2 acquires an immutable borrow from the cell.
-        // 3. Thread 1 attempts to acquire a mutable borrow from the cell.
-        // 4. No immutable borrow exists on Thread 1, but the thread is assigned as the mut_thread; no blocking occurs.
-        // 5. The mutable borrow fails and panics because there is already an immutable borrow on Thread 1.
-        //
-        // Solution:
-        // 1. Always reassign mut_thread to the current ThreadId (i.e. Thread 2) when the first immutable borrow is acquired.
-        // 2. Thread 1 will now block on mutable borrows because it is not the mut_thread.
-        // 3. Thread 2 should never block, as it already holds an immutable borrow.
-        if should_claim_mut {
-            tracker_guard.claim_mut_ref();
-        }
 
         Ok(RefGuardBlocking::new(
             inner_guard,
@@ -101,7 +86,7 @@ impl<T> GdCellBlocking<T> {
 
         let inner_guard = self.inner.as_ref().borrow_mut()?;
 
-        tracker_guard.claim_mut_ref();
+        tracker_guard.increment_mut_count();
 
         Ok(MutGuardBlocking::new(
             inner_guard,
@@ -149,7 +134,9 @@ impl<T> GdCellBlocking<T> {
         mut tracker_guard: MutexGuard<'a, ThreadTracker>,
     ) -> MutexGuard<'a, ThreadTracker> {
         while self.inner.as_ref().is_currently_bound() {
+            tracker_guard.mut_waiters += 1;
             tracker_guard = self.mut_condition.wait(tracker_guard).unwrap();
+            tracker_guard.mut_waiters -= 1;
         }
 
         tracker_guard
@@ -161,7 +148,9 @@ impl<T> GdCellBlocking<T> {
         mut tracker_guard: MutexGuard<'a, ThreadTracker>,
     ) -> MutexGuard<'a, ThreadTracker> {
         while self.inner.as_ref().is_currently_mutably_bound() {
+            tracker_guard.immut_waiters += 1;
             tracker_guard = self.immut_condition.wait(tracker_guard).unwrap();
+            tracker_guard.immut_waiters -= 1;
         }
 
         tracker_guard
@@ -174,27 +163,35 @@ impl<T> GdCellBlocking<T> {
 // The current implementation ensures this by locking the `thread_tracker`.
 unsafe impl<T: Send> Sync for GdCellBlocking<T> {}
 
-/// Holds the reference count and the currently mutable thread.
-#[derive(Debug)]
+/// Holds the reference counts per thread and the threads waiting for the cell.
+///
+/// PATCHED (openssl-dtls): upstream kept `mut_thread: ThreadId`, "the thread that currently can hold the
+/// mutable reference", always set to *some* thread and reassigned by the first shared borrow of an unbound
+/// cell (gdext PR #787, which names a counted owner as the alternative). It goes stale: thread B takes the
+/// first shared borrow (B becomes `mut_thread`), thread A takes a second one, B drops its own; now B holds
+/// nothing but is still `mut_thread`, so B's `borrow_mut()` does not wait for A and fails "already bound"
+/// (a panic in gdext) while A reads. Here the owner is counted instead: `mut_owner` is the thread holding
+/// `mut_count` mutable guards (accessible or made inaccessible for re-entrant calls), `None` when there are
+/// none.
+///
+/// Also patched: guards wake the condition variables only when a thread waits on them (`mut_waiters`,
+/// `immut_waiters`, counted under the same mutex, so no wake-up is lost). Upstream woke them on every guard
+/// drop, and `Condvar::notify_*` is a futex system call even with no waiter: about ten per DTLS echo round
+/// trip of this addon, where plain UDP makes none.
+#[derive(Debug, Default)]
 pub(crate) struct ThreadTracker {
-    /// Thread ID of the thread that currently can hold the mutable reference.
-    ///
-    /// This is not an Option, contrary to what one might expect. Making this an option would require reliable knowledge that not a single
-    /// MutGuardBlocking exists before setting it to None. This would require tracking a count of mutable borrows. Instead, we always set
-    /// the field to an acceptable value and avoid the overhead.
-    mut_thread: thread::ThreadId,
+    /// The thread holding the mutable guards, while `mut_count > 0`.
+    mut_owner: Option<thread::ThreadId>,
+    /// Mutable guards alive (all on `mut_owner`: a second one is only handed out to re-entrant calls).
+    mut_count: usize,
 
-    /// Shared reference count per thread.
+    /// Shared reference count per thread (threads at zero are removed).
     shared_counts: HashMap<thread::ThreadId, usize>,
-}
 
-impl Default for ThreadTracker {
-    fn default() -> Self {
-        Self {
-            mut_thread: thread::current().id(),
-            shared_counts: HashMap::new(),
-        }
-    }
+    /// Threads blocked in `block_mut`.
+    pub(crate) mut_waiters: usize,
+    /// Threads blocked in `block_immut`.
+    pub(crate) immut_waiters: usize,
 }
 
 impl ThreadTracker {
@@ -229,15 +226,123 @@ impl ThreadTracker {
         };
 
         *count -= 1;
+        if *count == 0 {
+            self.shared_counts.remove(&thread_id);
+        }
     }
 
-    /// Returns if the current thread can hold the mutable reference.
+    /// Returns if the current thread holds the mutable guards.
     pub fn current_thread_has_mut_ref(&self) -> bool {
-        self.mut_thread == thread::current().id()
+        self.mut_owner == Some(thread::current().id())
     }
 
-    /// Claims the mutable reference for the current thread.
-    fn claim_mut_ref(&mut self) {
-        self.mut_thread = thread::current().id();
+    /// Counts a new mutable guard of the current thread.
+    fn increment_mut_count(&mut self) {
+        self.mut_owner = Some(thread::current().id());
+        self.mut_count += 1;
+    }
+
+    /// Counts a mutable guard dropped; the last one frees the cell for other threads' mutable borrows.
+    pub(crate) fn decrement_mut_count(&mut self) {
+        debug_assert!(self.mut_count > 0, "No mutable guard to drop.");
+        self.mut_count = self.mut_count.saturating_sub(1);
+        if self.mut_count == 0 {
+            self.mut_owner = None;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    /// Waits (bounded) until a thread blocks in `borrow_mut` or `done` says it has finished.
+    fn wait_for_mut_waiter(cell: &GdCellBlocking<u32>, done: impl Fn() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while cell.thread_tracker.lock().unwrap().mut_waiters == 0
+            && !done()
+            && Instant::now() < deadline
+        {
+            thread::yield_now();
+        }
+    }
+
+    /// The stale "mutable thread" of upstream 0.5.5 (see `ThreadTracker`): B takes the first shared
+    /// borrow, the main thread a second one, B drops its own and asks for a mutable borrow while the
+    /// main thread still reads. B must wait for the reader, then get it. Upstream 0.5.5 fails here:
+    /// B is still `mut_thread`, so `borrow_mut()` does not wait and returns "already bound".
+    #[test]
+    fn borrow_mut_waits_for_another_threads_reader_after_its_own_borrow_ended() {
+        let cell = GdCellBlocking::new(0u32);
+        let (b_reads, main_hears_b) = mpsc::channel::<()>();
+        let (main_reads, b_hears_main) = mpsc::channel::<()>();
+        let cell_ref = &cell;
+        thread::scope(|scope| {
+            let b = scope.spawn(move || {
+                let cell = cell_ref;
+                let first = cell.borrow().unwrap();
+                b_reads.send(()).unwrap();
+                b_hears_main.recv().unwrap();
+                drop(first);
+                cell.borrow_mut().map(|mut value| *value += 1).is_ok()
+            });
+            main_hears_b.recv().unwrap();
+            let reading = cell.borrow().unwrap();
+            main_reads.send(()).unwrap();
+            wait_for_mut_waiter(&cell, || b.is_finished());
+            assert_eq!(*reading, 0, "the writer must not get in while the main thread reads");
+            drop(reading);
+            assert!(b.join().unwrap(), "B's borrow_mut() failed instead of waiting for the reader");
+        });
+        assert_eq!(*cell.borrow().unwrap(), 1);
+    }
+
+    /// A writer on another thread waits for a reader and is woken when the reader is done; a reader
+    /// waits for a writer likewise (the wake-ups that are now only sent when someone waits).
+    #[test]
+    fn waiting_threads_are_woken() {
+        let cell = GdCellBlocking::new(0u32);
+        thread::scope(|scope| {
+            let reading = cell.borrow().unwrap();
+            let writer = scope.spawn(|| cell.borrow_mut().map(|mut value| *value += 1).is_ok());
+            wait_for_mut_waiter(&cell, || writer.is_finished());
+            drop(reading);
+            assert!(writer.join().unwrap());
+
+            let writing = cell.borrow_mut().unwrap();
+            let reader = scope.spawn(|| cell.borrow().map(|value| *value).ok());
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while cell.thread_tracker.lock().unwrap().immut_waiters == 0
+                && !reader.is_finished()
+                && Instant::now() < deadline
+            {
+                thread::yield_now();
+            }
+            drop(writing);
+            assert_eq!(reader.join().unwrap(), Some(1));
+        });
+    }
+
+    /// The owner is counted: re-entrant mutable borrows (through `make_inaccessible`) keep the cell
+    /// owned by their thread until the outermost guard is dropped, then it is free.
+    #[test]
+    fn mutable_owner_is_counted_through_reentrant_borrows() {
+        let cell = GdCellBlocking::new(0u32);
+        let mut outer = cell.borrow_mut().unwrap();
+        {
+            let inaccessible = cell.make_inaccessible(&mut outer).unwrap();
+            let inner = cell.borrow_mut().unwrap();
+            assert!(cell.thread_tracker.lock().unwrap().current_thread_has_mut_ref());
+            drop(inner);
+            drop(inaccessible);
+        }
+        assert!(cell.thread_tracker.lock().unwrap().current_thread_has_mut_ref());
+        drop(outer);
+        let tracker = cell.thread_tracker.lock().unwrap();
+        assert!(!tracker.current_thread_has_mut_ref());
+        assert_eq!(tracker.mut_count, 0);
     }
 }

@@ -54,7 +54,10 @@ impl<T> Drop for RefGuardBlocking<'_, T> {
         // SAFETY: guard is dropped exactly once, here, while state is guarded by `_tracker_guard` preventing access from any other thread.
         unsafe { ManuallyDrop::drop(&mut self.inner) };
 
-        self.mut_condition.notify_one();
+        // PATCHED (openssl-dtls): wake only when a thread waits (see `ThreadTracker`).
+        if state_lock.mut_waiters > 0 {
+            self.mut_condition.notify_all();
+        }
         drop(state_lock);
     }
 }
@@ -104,13 +107,19 @@ impl<T> DerefMut for MutGuardBlocking<'_, T> {
 
 impl<T> Drop for MutGuardBlocking<'_, T> {
     fn drop(&mut self) {
-        let _tracker_guard = self.state.lock().unwrap();
+        let mut tracker_guard = self.state.lock().unwrap();
 
-        // SAFETY: guard is dropped exactly once, here, while state is guarded by `_tracker_guard` preventing access from any other thread.
+        // SAFETY: guard is dropped exactly once, here, while state is guarded by `tracker_guard` preventing access from any other thread.
         unsafe { ManuallyDrop::drop(&mut self.inner) };
 
-        self.mut_condition.notify_one();
-        self.immut_condition.notify_all();
+        // PATCHED (openssl-dtls): count the guard out, and wake only when a thread waits (see `ThreadTracker`).
+        tracker_guard.decrement_mut_count();
+        if tracker_guard.mut_waiters > 0 {
+            self.mut_condition.notify_all();
+        }
+        if tracker_guard.immut_waiters > 0 {
+            self.immut_condition.notify_all();
+        }
     }
 }
 
