@@ -2,7 +2,6 @@
 //! `flush` sends what the session queued. This is the whole I/O layer; [`Connection`] owns both
 //! halves, the Godot classes keep them apart so a finished session can let its socket go.
 
-use std::cell::RefCell;
 use std::io;
 use std::time::Instant;
 
@@ -10,12 +9,6 @@ use crate::{DtlsError, Session, Transport};
 
 /// Most datagrams one `poll` reads, so a flood cannot stall a frame.
 const MAX_DATAGRAMS_PER_POLL: usize = 4096;
-/// Largest UDP payload.
-const RECV_BUFFER_SIZE: usize = 65536;
-
-thread_local! {
-    static RECV_BUFFER: RefCell<Vec<u8>> = RefCell::new(vec![0; RECV_BUFFER_SIZE]);
-}
 
 /// A [`Session`] and the [`Transport`] that carries its datagrams.
 #[derive(Debug)]
@@ -83,19 +76,12 @@ pub fn pump<T: Transport>(
     transport: &mut T,
     now: Instant,
 ) -> io::Result<()> {
-    let result = RECV_BUFFER.with(|buf| {
-        let mut buf = buf.borrow_mut();
-        for _ in 0..MAX_DATAGRAMS_PER_POLL {
-            match transport.recv(&mut buf)? {
-                Some(n) => session.handle_datagram(now, &buf[..n]),
-                None => break,
-            }
-        }
-        Ok(())
+    let result = transport.recv_each(MAX_DATAGRAMS_PER_POLL, &mut |datagram| {
+        session.handle_datagram(now, datagram)
     });
     session.handle_timeout(now);
     flush(session, transport);
-    result
+    result.map(drop)
 }
 
 /// Sends every datagram `session` has queued through `transport` (a failed send is logged and

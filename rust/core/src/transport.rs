@@ -1,8 +1,17 @@
 //! The transport seam: "send one datagram / receive one datagram without blocking", and its
 //! implementation on `std::net::UdpSocket` (used by tests, benchmarks and Rust programs).
 
+use std::cell::RefCell;
 use std::io;
 use std::net::{SocketAddr, UdpSocket};
+
+/// Largest UDP payload.
+const RECV_BUFFER_SIZE: usize = 65536;
+
+thread_local! {
+    /// The buffer [`Transport::recv_each`] reads into by default: one per thread, not per session.
+    static RECV_BUFFER: RefCell<Vec<u8>> = RefCell::new(vec![0; RECV_BUFFER_SIZE]);
+}
 
 /// A connected datagram channel to one peer.
 pub trait Transport {
@@ -11,6 +20,26 @@ pub trait Transport {
     /// Receives one waiting datagram into `buf` and returns its length; `None` when nothing waits.
     /// Never blocks.
     fn recv(&mut self, buf: &mut [u8]) -> io::Result<Option<usize>>;
+
+    /// Receives the datagrams waiting now, at most `max`, lending each to `handle`, and returns
+    /// how many there were. Never blocks. A transport that holds its datagrams already (Godot's
+    /// `PacketPeerUDP` returns each in an array of its own) lends them without a copy and without
+    /// a last call that finds nothing; by default they are read with [`Transport::recv`] into a
+    /// buffer of this thread.
+    fn recv_each(&mut self, max: usize, handle: &mut dyn FnMut(&[u8])) -> io::Result<usize> {
+        RECV_BUFFER.with(|buf| {
+            let mut buf = buf.borrow_mut();
+            let mut count = 0;
+            while count < max {
+                match self.recv(&mut buf)? {
+                    Some(n) => handle(&buf[..n]),
+                    None => break,
+                }
+                count += 1;
+            }
+            Ok(count)
+        })
+    }
 }
 
 /// A non-blocking UDP socket connected to one peer.

@@ -15,16 +15,11 @@ use openssl_dtls_core::{
     DEFAULT_CIPHERS, DEFAULT_MTU,
 };
 
+use crate::handed_out::HandedOut;
 use crate::nullable::Nullable;
 use crate::status_enum::PeerStatus;
 use crate::udp_transport::GodotUdp;
 use crate::{godot_logger, godot_pem, misuse, tuning};
-
-thread_local! {
-    /// The packet handed to Godot by this thread's last `get_packet` (on any peer): Godot reads it
-    /// after the call returns, when another thread may already be inside this peer again.
-    static HANDED_OUT: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-}
 
 /// A DTLS client or server-side connection over a connected [PacketPeerUDP], backed by OpenSSL.
 ///
@@ -74,6 +69,8 @@ pub struct OpenSSLPacketPeerDtls {
     srtp_profiles: GString,
     psk: Option<Psk>,
     client_certificate: Option<OwnCertificate>,
+    /// The packets `get_packet` lent to Godot, per reading thread.
+    handed_out: HandedOut,
     base: Base<PacketPeerExtension>,
 }
 
@@ -139,22 +136,23 @@ impl IPacketPeerExtension for OpenSSLPacketPeerDtls {
         let Some(session) = self.session.as_mut() else {
             return Error::ERR_UNAVAILABLE;
         };
-        HANDED_OUT.with(|current| {
-            let mut current = current.borrow_mut();
-            if !session.recv_into(&mut current) {
-                return Error::ERR_UNAVAILABLE;
-            }
-            let len = i32::try_from(current.len()).unwrap_or(i32::MAX);
-            // SAFETY: both out-pointers are non-null (checked above) and point at Godot's locals
-            // for this call. The buffer we hand out belongs to this thread: Godot copies from it
-            // on this thread right after we return, before this thread can call get_packet again
-            // (on any peer), and another thread's get_packet uses its own buffer.
-            unsafe {
-                *buffer_out = RawPtr::new(current.as_ptr());
-                *size_out = len;
-            }
-            Error::OK
-        })
+        let Some(current) = self.handed_out.for_this_thread() else {
+            return Error::ERR_UNAVAILABLE;
+        };
+        if !session.recv_into(current) {
+            return Error::ERR_UNAVAILABLE;
+        }
+        let len = i32::try_from(current.len()).unwrap_or(i32::MAX);
+        // SAFETY: both out-pointers are non-null (checked above) and point at Godot's locals for
+        // this call. The buffer lent is this peer's for the calling thread: Godot reads it on this
+        // thread after we return, and only this thread's next get_packet on this peer writes or
+        // frees it (other threads get buffers of their own; the peer outlives Godot's read, as the
+        // caller holds a reference to it).
+        unsafe {
+            *buffer_out = RawPtr::new(current.as_ptr());
+            *size_out = len;
+        }
+        Error::OK
     }
 
     fn get_available_packet_count(&self) -> i32 {
@@ -334,8 +332,10 @@ impl OpenSSLPacketPeerDtls {
             // The socket is gone (closed, or its UDPServer stopped): the session ends here, with
             // one message, instead of failing again on every poll.
             session.abort(format!("the PacketPeerUDP failed: {e}"));
+            flush(session, transport);
         }
-        self.flush_and_release_if_done();
+        // pump() has flushed already: one flush per poll.
+        self.release_if_done();
     }
 
     /// The connection's status.
@@ -568,7 +568,17 @@ impl OpenSSLPacketPeerDtls {
             return;
         };
         flush(session, transport);
-        if !session.status().is_active() {
+        self.release_if_done();
+    }
+
+    /// Lets the socket go once the session has ended (closed by either side, failed), as Godot's
+    /// own DTLS peer does.
+    fn release_if_done(&mut self) {
+        if self
+            .session
+            .as_ref()
+            .is_some_and(|s| !s.status().is_active())
+        {
             if let Some(transport) = self.transport.take() {
                 transport.release();
             }

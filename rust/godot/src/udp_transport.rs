@@ -61,20 +61,38 @@ impl Transport for GodotUdp {
     }
 
     fn recv(&mut self, buf: &mut [u8]) -> io::Result<Option<usize>> {
-        // get_packet() on an empty queue returns an empty array (and ERR_UNAVAILABLE from
-        // get_packet_error()). A non-empty packet needs no second engine call: only an empty
-        // one asks whether it was a real (empty) datagram or nothing at all.
-        let packet = self.peer.get_packet();
-        if packet.is_empty() {
-            return match self.peer.get_packet_error() {
-                Error::OK => Ok(Some(0)),
-                Error::ERR_UNAVAILABLE => Ok(None),
-                err => Err(godot_error("get_packet", err)),
-            };
+        let mut got = None;
+        self.recv_each(1, &mut |datagram| {
+            let n = datagram.len().min(buf.len());
+            buf[..n].copy_from_slice(&datagram[..n]);
+            got = Some(n);
+        })?;
+        Ok(got)
+    }
+
+    fn recv_each(&mut self, max: usize, handle: &mut dyn FnMut(&[u8])) -> io::Result<usize> {
+        // One engine call says how many datagrams wait (-1: the socket is closed, or its
+        // UDPServer stopped); each is then read once and lent from Godot's own array, with no
+        // trailing call that finds the queue empty.
+        let waiting = self.peer.get_available_packet_count();
+        let Ok(waiting) = usize::try_from(waiting) else {
+            return Err(io::Error::other(
+                "PacketPeerUDP.get_available_packet_count() failed: the socket is closed",
+            ));
+        };
+        let count = waiting.min(max);
+        for read in 0..count {
+            let packet = self.peer.get_packet();
+            // An empty array is an empty datagram, or an error the engine keeps aside.
+            if packet.is_empty() {
+                match self.peer.get_packet_error() {
+                    Error::OK => {}
+                    Error::ERR_UNAVAILABLE => return Ok(read),
+                    err => return Err(godot_error("get_packet", err)),
+                }
+            }
+            handle(packet.as_slice());
         }
-        let data = packet.as_slice();
-        let n = data.len().min(buf.len());
-        buf[..n].copy_from_slice(&data[..n]);
-        Ok(Some(n))
+        Ok(count)
     }
 }

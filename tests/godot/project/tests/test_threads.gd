@@ -4,10 +4,10 @@
 # while another changes its settings; misuse with null, unconnected and closed objects from a thread. Calls
 # on one object are serialised (gdext experimental-threads), so: no crash, no panic message, every packet
 # intact or refused. Synchronisation is Thread.wait_to_finish, Mutex and poll loops with deadlines; no sleeps.
-# What the hammering threads leave out, and why (README "Threads"): the const methods (get_status(),
-# get_available_packet_count(), get_max_packet_size(), get_error_message()) and property reads bind the
-# object shared, and gdext 0.5.5's blocking cell can then let another thread's exclusive call through and
-# panic; Godot's PacketPeer.put_var() encodes into one buffer per object, so one thread at a time may call it.
+# The hammering threads mix const methods (bound shared) with writing ones (bound exclusively): the patched
+# blocking cell (rust/patches/godot-cell) makes them wait for each other (test_threads_const.gd does only
+# that). What they leave out (README "Threads"): Godot's PacketPeer.put_var() encodes into one buffer per
+# object, so one thread at a time may call it.
 # requires-addon
 # allow-error: OpenSSLPacketPeerDTLS.put_packet: not connected: call connect_to_peer()
 # allow-error: OpenSSLPacketPeerDTLS.put_packet: the DTLS session is not connected (status STATUS_DISCONNECTED)
@@ -192,7 +192,7 @@ func _two_threads_one_peer() -> void:
 ## Calls the peer's methods HAMMER_ITERATIONS times, in an order that varies with seed. With
 ## disconnect_halfway it clears connected[0] and calls disconnect_from_peer() in the middle, and goes on
 ## (the threads send only while connected[0] is set; one that read it just before may still send once and
-## get ERR_UNCONFIGURED with its message). Const methods are left to the main thread: see the top.
+## get ERR_UNCONFIGURED with its message).
 func _hammer(peer: OpenSSLPacketPeerDTLS, seed: int, disconnect_halfway: bool, connected: Array,
 		lock: Mutex) -> Dictionary:
 	var r := {"bad_errors": [], "corrupt": 0, "corrupt_samples": [], "sent": 0, "received": 0}
@@ -249,6 +249,11 @@ func _hammer(peer: OpenSSLPacketPeerDTLS, seed: int, disconnect_halfway: bool, c
 				var stats: Dictionary = peer.get_statistics()
 				if not stats.is_empty() and not stats.has("packets_sent"):
 					r.bad_errors.append("get_statistics() without packets_sent: %s" % [stats])
+				var status: int = peer.get_status()
+				if status != CONNECTED and status != DISCONNECTED:
+					r.bad_errors.append("get_status() = %d" % status)
+				if peer.get_available_packet_count() < 0 or peer.get_max_packet_size() <= 0:
+					r.bad_errors.append("get_available_packet_count() < 0 or get_max_packet_size() <= 0")
 			8:
 				var _a := peer.get_alpn_protocol()
 				var _s := peer.get_srtp_profile()
@@ -320,6 +325,12 @@ func _two_threads_one_server() -> void:
 			c.poll()
 	taker.wait_to_finish()
 	configurer.wait_to_finish()
+	# The taker stops once its server peers are connected; a client connects when it reads the server's last
+	# flight, which may still wait in its socket: poll them until they have (bounded).
+	h.poll_until(func():
+			for c in clients:
+				c.poll(),
+		func(): return clients.all(func(c): return c.get_status() != OpenSSLPacketPeerDTLS.STATUS_HANDSHAKING))
 	var connected := clients.filter(func(c): return c.get_status() == CONNECTED).size()
 	h.check_eq(connected, CLIENTS, "all %d clients connected while the server's settings changed %d times"
 		% [CLIENTS, shared.setups])
