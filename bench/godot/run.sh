@@ -11,7 +11,10 @@
 # The project is copied to a temp dir with the addon installed; certificates (ECDSA P-256, RSA-2048) are
 # made there with the openssl CLI. One Godot process measures handshakes and echo rates with the
 # implementations alternating round by round; memory per pair is measured in a fresh process per
-# implementation. Prints the table last and keeps the whole output in bench-results/godot-<time>.txt.
+# implementation; system calls per echo round trip come from strace -f -c (when installed). Prints the table
+# last, keeps the whole output in bench-results/godot-<time>.txt and draws the figures as an SVG chart
+# (bench/godot/figures.svg, for the README, and bench-results/godot-<time>.svg).
+# Env: SYSCALL_ROUND_TRIPS (round trips of the long strace run, default 11000).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -66,6 +69,29 @@ for impl in plain builtin ours; do
     bench --phases=memory --impls="$impl" "${extra[@]}"
 done
 
+# System calls per 64 B echo round trip (futex, recvfrom+sendto, all), per implementation: `strace -f -c` on
+# two runs that differ only in their number of round trips (2 rounds each: warm-up and one), so that start-up
+# and handshakes cancel out (syscalls.awk).
+if command -v strace >/dev/null; then
+    short=1000 long=${SYSCALL_ROUND_TRIPS:-11000}
+    for impl in plain builtin ours; do
+        if [ "$impl" = ours ] && [ ! -s "$project/.godot/extension_list.cfg" ]; then
+            echo "note: ours skipped in the system call count (no addon)" | tee -a "$out"
+            continue
+        fi
+        echo "== system calls per echo round trip (64 B), $impl: strace -f -c, $short and $long round trips" | tee -a "$out"
+        for n in "$short" "$long"; do
+            timeout 900 strace -f -c -U calls,name -o "$work/strace-$impl-$n.txt" "${godot[@]}" --headless --path "$project" \
+                -s res://bench.gd -- "${certs[@]}" --phases=echo --impls="$impl" --sizes=64 --rounds=1 \
+                --echo-count="$n" >"$work/strace-$impl-$n.log" 2>&1 || { status=1; cat "$work/strace-$impl-$n.log"; }
+        done
+        awk -v impl="$impl" -v rt=$((2 * (long - short))) -f "$here/syscalls.awk" \
+            "$work/strace-$impl-$short.txt" "$work/strace-$impl-$long.txt" | tee -a "$out"
+    done
+else
+    echo "note: strace not installed (apt-get install strace): no system call figures" | tee -a "$out"
+fi
+
 errors=$(grep -cE 'SCRIPT ERROR|ERROR:' "$out" || true)
 [ "$errors" -eq 0 ] || echo "warning: $errors engine error line(s) in the output above"
 echo
@@ -74,4 +100,11 @@ mkdir -p "$repo/bench-results"
 saved="$repo/bench-results/godot-$(date -u +%Y%m%d-%H%M%S).txt"
 cp "$out" "$saved"
 echo "saved: $saved"
+# The figures as a chart (README): bench/godot/figures.svg, and a copy next to the saved output.
+title="OpenSSL DTLS for Godot: $(head -n1 "$out" | cut -d' ' -f2-3), headless Godot, 127.0.0.1 (higher is better for rt/s)"
+if awk -v title="$title" -f "$here/chart.awk" "$out" >"$work/figures.svg"; then
+    cp "$work/figures.svg" "$here/figures.svg"
+    cp "$work/figures.svg" "${saved%.txt}.svg"
+    echo "chart: $here/figures.svg"
+fi
 exit "$status"

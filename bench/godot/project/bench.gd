@@ -10,6 +10,8 @@
 #   --phases=handshake,echo,memory     --impls=plain,builtin,ours (ours is skipped if not registered)
 #   --rounds=7  --handshakes=20 (per round)  --echo-seconds=1.0  --inflight=32  --sizes=64,1024
 #   --pairs=1000  --batch=32 (memory: concurrent handshakes)
+#   --echo-count=0  when > 0, each echo round makes exactly that many round trips (run.sh counts system
+#                   calls per round trip with it under strace)
 # The memory phase should see one implementation per process (see memory_bench.gd).
 extends SceneTree
 
@@ -21,7 +23,7 @@ const MemoryBench = preload("res://memory_bench.gd")
 
 var opts := {
 	"phases": "handshake,echo,memory", "impls": "plain,builtin,ours", "rounds": "7", "handshakes": "20",
-	"echo-seconds": "1.0", "inflight": "32", "sizes": "64,1024", "pairs": "1000", "batch": "32",
+	"echo-seconds": "1.0", "inflight": "32", "sizes": "64,1024", "pairs": "1000", "batch": "32", "echo-count": "0",
 	"ecdsa-cert": "", "ecdsa-key": "", "rsa-cert": "", "rsa-key": "",
 }
 var failures := 0
@@ -55,7 +57,8 @@ func _initialize() -> void:
 			var size := int(size_s)
 			var label := "%dk" % (size / 1024) if size % 1024 == 0 else str(size)
 			_figure("echo_" + label, "rt/s", impls, func(kind):
-				return EchoBench.run_round(kind, c[0], c[1], size, int(opts["inflight"]), float(opts["echo-seconds"])))
+				return EchoBench.run_round(kind, c[0], c[1], size, int(opts["inflight"]), float(opts["echo-seconds"]),
+					int(opts["echo-count"])))
 	if "memory" in phases:
 		if impls.size() > 1:
 			print("note: memory of every implementation after the first is underestimated in a shared process")

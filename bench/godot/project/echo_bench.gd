@@ -2,8 +2,9 @@
 # `size` bytes in flight, the server echoes each back, for `seconds`. One loop polls both sides the way a
 # game would: poll(), then read while get_available_packet_count() > 0. Packets are moved through
 # PacketPeer-typed variables (the base class of all three peers: typed calls, the same for each); poll()
-# is an untyped call, as it has to be for the addon's class. Returns round trips per second, or -1 on
-# failure (no session, or echoes of the wrong size).
+# is an untyped call, as it has to be for the addon's class. With count > 0 the round ends after that many
+# round trips instead (at most 120 s; for counting system calls per round trip). Returns round trips per
+# second, or -1 on failure (no session, or echoes of the wrong size).
 extends RefCounted
 
 const Impls = preload("res://impls.gd")
@@ -11,7 +12,7 @@ const Listener = preload("res://listener.gd")
 
 
 static func run_round(kind: String, key: CryptoKey, cert: X509Certificate, size: int, inflight: int,
-		seconds: float) -> float:
+		seconds: float, count := 0) -> float:
 	var listener := Listener.new(kind, key, cert)
 	var client = Impls.dial(kind, listener.port, cert) if listener.error == "" else null
 	var peer = listener.establish(client) if client != null else null
@@ -31,7 +32,8 @@ static func run_round(kind: String, key: CryptoKey, cert: X509Certificate, size:
 	for i in inflight:
 		c.put_packet(payload)
 	var t0 := Time.get_ticks_usec()
-	var t_end := t0 + int(seconds * 1_000_000)
+	var t_end := t0 + int((seconds if count <= 0 else 120.0) * 1_000_000)
+	var goal := count if count > 0 else 1 << 62
 	var iter := 0
 	var now := t0
 	while true:
@@ -46,7 +48,11 @@ static func run_round(kind: String, key: CryptoKey, cert: X509Certificate, size:
 			if c.get_packet().size() != size:
 				wrong += 1
 			received += 1
-			c.put_packet(payload)
+			if received + inflight <= goal:
+				c.put_packet(payload)
+		if received >= goal:
+			now = Time.get_ticks_usec()
+			break
 		iter += 1
 		if iter & 15 == 0:
 			now = Time.get_ticks_usec()
