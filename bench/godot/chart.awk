@@ -1,20 +1,8 @@
 # Draws the benchmark's "BENCH name=... impl=... value=... unit=..." lines as an SVG bar chart: one group per
 # figure, bars for plain UDP, the built-in DTLS and ours side by side, each group scaled to its largest
 # value, the value written on each bar, and ours/builtin and ours/plain under the group.
-# Usage: awk -v title="..." -f chart.awk bench-output.txt > figures.svg
-function fmt(v) {
-    v += 0
-    if (v >= 1000) return sprintf("%.0f", v)
-    return (v >= 10) ? sprintf("%.1f", v) : sprintf("%.2f", v)
-}
-function ratio(a, b) { return (a == "" || b == "" || b + 0 == 0) ? "-" : sprintf("%.2f", a / b) }
+# Usage: awk -v title="..." -f bench_lines.awk -f chart.awk bench-output.txt > figures.svg
 function esc(s) { gsub(/&/, "\\&amp;", s); gsub(/</, "\\&lt;", s); return s }
-/^BENCH / {
-    delete f
-    for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
-    if (!(f["name"] in unit)) { order[++n] = f["name"]; unit[f["name"]] = f["unit"] }
-    val[f["name"], f["impl"]] = f["value"]
-}
 END {
     if (n == 0) { print "chart.awk: no BENCH lines" > "/dev/stderr"; exit 1 }
     split("plain builtin ours", impls, " ")

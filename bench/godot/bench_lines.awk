@@ -1,0 +1,16 @@
+# Shared by report.awk and chart.awk (awk -f bench_lines.awk -f report.awk FILE): reads the benchmark's
+# "BENCH name=... impl=... value=... unit=..." lines (other lines are ignored) into order[1..n] (figure names
+# in order of appearance), unit[name] and val[name, impl]; fmt() and ratio() format them.
+function fmt(v) {
+    if (v == "") return "-"
+    v += 0
+    if (v >= 1000 || v <= -1000) return sprintf("%.0f", v)
+    return (v >= 10 || v <= -10) ? sprintf("%.1f", v) : sprintf("%.3f", v)
+}
+function ratio(a, b) { return (a == "" || b == "" || b + 0 == 0) ? "-" : sprintf("%.2f", a / b) }
+/^BENCH / {
+    delete f
+    for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+    if (!(f["name"] in unit)) { order[++n] = f["name"]; unit[f["name"]] = f["unit"] }
+    val[f["name"], f["impl"]] = f["value"]
+}
