@@ -17,11 +17,23 @@ pub enum KeyType {
     Rsa(u32),
 }
 
-/// A certificate and its private key, both PEM.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A certificate and its private key, both PEM. `Debug` leaves the key out.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Identity {
     pub certificate_pem: String,
     pub private_key_pem: String,
+}
+
+impl std::fmt::Debug for Identity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Identity")
+            .field("certificate_pem", &self.certificate_pem)
+            .field(
+                "private_key_pem",
+                &crate::features::Redacted(self.private_key_pem.len()),
+            )
+            .finish()
+    }
 }
 
 fn rcgen_error(e: rcgen::Error) -> DtlsError {

@@ -1,5 +1,6 @@
 //! Building OpenSSL contexts from our configs, and per-session SSL objects from them.
-//! Client contexts are cached: building one can mean loading the whole system trust store.
+//! Client contexts without secrets are cached: building one can mean loading the whole system
+//! trust store.
 
 use std::ffi::c_uint;
 use std::sync::OnceLock;
@@ -55,8 +56,12 @@ pub(crate) fn base_builder(settings: &Settings) -> Result<SslContextBuilder, Dtl
 }
 
 /// The client context for `config` (everything but the host name, which is per session), from
-/// the cache when possible.
+/// the cache when possible. A config holding a secret (a PSK, a client certificate's private
+/// key) is never cached: its context, and the key in it, go with the last session using it.
 pub(crate) fn client_context(config: &ClientConfig) -> Result<SslContext, DtlsError> {
+    if config.psk.is_some() || config.certificate.is_some() {
+        return build_client_context(config);
+    }
     let key = ClientConfig {
         hostname: None,
         ..config.clone()

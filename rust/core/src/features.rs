@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use openssl::ssl::{AlpnError, SslContextBuilder, SslVerifyMode};
 use openssl::x509::store::{X509Store, X509StoreBuilder};
 use openssl::x509::verify::X509VerifyFlags;
+use zeroize::Zeroize;
 
 use crate::pem::{certificates_from_pem, clean_pem, private_key_from_pem};
 use crate::{ffi, DtlsError};
@@ -19,18 +20,66 @@ PSK-CHACHA20-POLY1305:ECDHE-PSK-CHACHA20-POLY1305";
 /// Longest PSK OpenSSL accepts (`PSK_MAX_PSK_LEN`).
 pub const MAX_PSK_LEN: usize = 512;
 
-/// A client's pre-shared key and the identity it announces.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// A client's pre-shared key and the identity it announces. `Debug` shows the identity only;
+/// the key is wiped from memory when the value is dropped.
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Psk {
     pub identity: String,
     pub key: Vec<u8>,
 }
 
-/// A server's pre-shared keys by client identity, and the hint it sends.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+/// A server's pre-shared keys by client identity, and the hint it sends. `Debug` shows the
+/// hint and identities only; the keys are wiped from memory when the value is dropped.
+#[derive(Clone, PartialEq, Eq, Hash, Default)]
 pub struct PskKeys {
     pub hint: String,
     pub keys: BTreeMap<String, Vec<u8>>,
+}
+
+/// How secrets show in `Debug` output: their size, never their bytes.
+pub(crate) struct Redacted(pub(crate) usize);
+
+impl std::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "<{} bytes, redacted>", self.0)
+    }
+}
+
+impl std::fmt::Debug for Psk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Psk")
+            .field("identity", &self.identity)
+            .field("key", &Redacted(self.key.len()))
+            .finish()
+    }
+}
+
+impl Drop for Psk {
+    fn drop(&mut self) {
+        self.key.zeroize();
+    }
+}
+
+impl std::fmt::Debug for PskKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let keys: BTreeMap<&str, Redacted> = self
+            .keys
+            .iter()
+            .map(|(identity, key)| (identity.as_str(), Redacted(key.len())))
+            .collect();
+        f.debug_struct("PskKeys")
+            .field("hint", &self.hint)
+            .field("keys", &keys)
+            .finish()
+    }
+}
+
+impl Drop for PskKeys {
+    fn drop(&mut self) {
+        for key in self.keys.values_mut() {
+            key.zeroize();
+        }
+    }
 }
 
 /// Whether and how a server asks clients for certificates.
@@ -47,12 +96,29 @@ pub enum ClientAuth {
 }
 
 /// A certificate (PEM, leaf first, more certificates = its chain) with its private key (PEM).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// `Debug` leaves the key out; it is wiped from memory when the value is dropped.
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct OwnCertificate {
     pub certificate_pem: String,
     pub private_key_pem: String,
     /// Extra chain certificates (intermediates), PEM.
     pub chain_pem: Option<String>,
+}
+
+impl std::fmt::Debug for OwnCertificate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OwnCertificate")
+            .field("certificate_pem", &self.certificate_pem)
+            .field("private_key_pem", &Redacted(self.private_key_pem.len()))
+            .field("chain_pem", &self.chain_pem)
+            .finish()
+    }
+}
+
+impl Drop for OwnCertificate {
+    fn drop(&mut self) {
+        self.private_key_pem.zeroize();
+    }
 }
 
 /// A certificate store trusting every certificate in `pem` as an anchor (a CA, an intermediate
@@ -163,11 +229,12 @@ pub(crate) fn use_server_psk(b: &mut SslContextBuilder, keys: &PskKeys) -> Resul
     if !keys.hint.is_empty() {
         ffi::set_psk_identity_hint(b, &keys.hint)?;
     }
-    let table = keys.keys.clone();
+    // A `PskKeys` (not its map) so that the copy is wiped when the context is freed.
+    let table = keys.clone();
     b.set_psk_server_callback(move |_, identity, key_out| {
         let Some(key) = identity
             .and_then(|id| std::str::from_utf8(id).ok())
-            .and_then(|id| table.get(id))
+            .and_then(|id| table.keys.get(id))
         else {
             return Ok(0); // unknown identity: the handshake fails
         };

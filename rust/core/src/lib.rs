@@ -10,6 +10,7 @@ mod contexts;
 mod cookie_jar;
 mod datagram_io;
 mod error;
+mod failure_log;
 mod features;
 mod ffi;
 mod packet_queue;
@@ -30,12 +31,14 @@ pub use client_config::{ClientConfig, Verification};
 pub use connection::{flush, pump, Connection};
 pub use cookie_jar::COOKIE_LEN;
 pub use error::DtlsError;
+pub use failure_log::FAILURE_LOG_INTERVAL;
 pub use features::{ClientAuth, OwnCertificate, Psk, PskKeys, MAX_PSK_LEN, PSK_CIPHERS};
 pub use packet_queue::PacketQueue;
 pub use server::{Accept, Server, ServerConfig};
 pub use session::{Role, Session, IDLE_BUFFER_RELEASE};
 pub use settings::{
-    max_packet_size_estimate, DtlsVersion, Settings, DEFAULT_CIPHERS, DEFAULT_MTU, MAX_MTU, MIN_MTU,
+    max_packet_size_estimate, DtlsVersion, Settings, DEFAULT_CIPHERS, DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_PACKETS, DEFAULT_MTU, MAX_MTU, MIN_MTU,
 };
 pub use stats::Stats;
 pub use status::Status;

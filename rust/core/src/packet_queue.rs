@@ -13,6 +13,8 @@ const SPARE_MAX_CAPACITY: usize = 4096;
 pub struct PacketQueue {
     items: VecDeque<Vec<u8>>,
     spare: Vec<Vec<u8>>,
+    /// Bytes of the packets waiting (for [`PacketQueue::push_bounded`]).
+    bytes: usize,
 }
 
 impl PacketQueue {
@@ -21,17 +23,40 @@ impl PacketQueue {
         let mut buf = self.spare.pop().unwrap_or_default();
         buf.clear();
         buf.extend_from_slice(data);
+        self.bytes += buf.len();
         self.items.push_back(buf);
+    }
+
+    /// Appends a copy of `data` unless that would make more than `max_packets` packets or (when
+    /// some already wait) more than `max_bytes` bytes wait; returns false when it was dropped.
+    pub fn push_bounded(&mut self, data: &[u8], max_packets: usize, max_bytes: usize) -> bool {
+        let over_bytes = !self.items.is_empty() && self.bytes + data.len() > max_bytes;
+        if self.items.len() >= max_packets || over_bytes {
+            return false;
+        }
+        self.push(data);
+        true
+    }
+
+    /// Bytes of the packets waiting.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    fn take_front(&mut self) -> Option<Vec<u8>> {
+        let packet = self.items.pop_front()?;
+        self.bytes -= packet.len();
+        Some(packet)
     }
 
     /// Removes and returns the oldest packet.
     pub fn pop(&mut self) -> Option<Vec<u8>> {
-        self.items.pop_front()
+        self.take_front()
     }
 
     /// Moves the oldest packet into `out` (whose old buffer is kept for reuse); false when empty.
     pub fn pop_into(&mut self, out: &mut Vec<u8>) -> bool {
-        match self.items.pop_front() {
+        match self.take_front() {
             Some(mut packet) => {
                 std::mem::swap(out, &mut packet);
                 self.recycle(packet);
@@ -43,7 +68,7 @@ impl PacketQueue {
 
     /// Hands every packet, oldest first, to `f` and empties the queue.
     pub fn drain_with(&mut self, mut f: impl FnMut(&[u8])) {
-        while let Some(packet) = self.items.pop_front() {
+        while let Some(packet) = self.take_front() {
             f(&packet);
             self.recycle(packet);
         }
@@ -82,6 +107,7 @@ impl PacketQueue {
     /// Drops every waiting packet and the spare buffers.
     pub fn clear(&mut self) {
         self.items.clear();
+        self.bytes = 0;
         self.spare.clear();
     }
 }

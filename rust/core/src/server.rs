@@ -8,11 +8,12 @@ use openssl::ssl::{SslContext, SslStream};
 
 use crate::cookie_jar::CookieJar;
 use crate::datagram_io::DatagramIo;
+use crate::failure_log::FailureLog;
 use crate::features::{self, PSK_CIPHERS};
 use crate::{contexts, ffi, ClientAuth, DtlsError, OwnCertificate, PskKeys, Session, Settings};
 
-/// Configuration of a server.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Configuration of a server. `Debug` leaves the private key out (PSK keys show as sizes).
+#[derive(Clone, PartialEq, Eq)]
 pub struct ServerConfig {
     /// The server certificate, PEM; more certificates after it are sent as its chain.
     pub certificate_pem: String,
@@ -32,6 +33,25 @@ pub struct ServerConfig {
     pub alpn: Vec<String>,
     /// SRTP protection profiles the server accepts (OpenSSL names, colon separated).
     pub srtp_profiles: Option<String>,
+}
+
+impl std::fmt::Debug for ServerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerConfig")
+            .field("certificate_pem", &self.certificate_pem)
+            .field(
+                "private_key_pem",
+                &crate::features::Redacted(self.private_key_pem.len()),
+            )
+            .field("chain_pem", &self.chain_pem)
+            .field("settings", &self.settings)
+            .field("cookie_rotation", &self.cookie_rotation)
+            .field("client_auth", &self.client_auth)
+            .field("psk", &self.psk)
+            .field("alpn", &self.alpn)
+            .field("srtp_profiles", &self.srtp_profiles)
+            .finish()
+    }
 }
 
 impl ServerConfig {
@@ -69,6 +89,8 @@ pub struct Server {
     cookies: Arc<CookieJar>,
     listener: Option<SslStream<DatagramIo>>,
     peer_addr: ffi::BioAddr,
+    /// The rate-limited warnings of this server's failed sessions.
+    failure_log: Arc<FailureLog>,
 }
 
 impl std::fmt::Debug for Server {
@@ -126,6 +148,7 @@ impl Server {
             cookies,
             listener: None,
             peer_addr,
+            failure_log: Arc::default(),
         })
     }
 
@@ -139,6 +162,9 @@ impl Server {
     /// cookie gets a HelloVerifyRequest and leaves no trace; one with a valid cookie becomes a
     /// session.
     pub fn accept(&mut self, now: Instant, peer: &[u8], datagram: &[u8]) -> Accept {
+        if !starts_with_client_hello(datagram) {
+            return Accept::Ignored;
+        }
         if let Err(e) = self.cookies.prepare(now, peer) {
             log::warn!("DTLS server: cookie computation failed: {e}");
             return Accept::Ignored;
@@ -163,7 +189,12 @@ impl Server {
             if let Some(seq) = crate::datagram_io::record_seq(datagram) {
                 listener.get_mut().continue_after_listen(seq);
             }
-            return Accept::Session(Box::new(Session::accepted(listener, &self.settings, now)));
+            return Accept::Session(Box::new(Session::accepted(
+                listener,
+                &self.settings,
+                now,
+                Arc::clone(&self.failure_log),
+            )));
         }
         let reply = listener.get_mut().outgoing.pop();
         if result == 0 {
@@ -180,4 +211,19 @@ impl Server {
         ssl.set_accept_state();
         Ok(SslStream::new(ssl, DatagramIo::default())?)
     }
+}
+
+/// True when `datagram` starts with an unencrypted DTLS handshake record (epoch 0) whose first
+/// message is a ClientHello: the only datagram the cookie step answers. Anything else is dropped
+/// before OpenSSL or the cookie HMAC sees it.
+fn starts_with_client_hello(datagram: &[u8]) -> bool {
+    const HANDSHAKE: u8 = 22;
+    const CLIENT_HELLO: u8 = 1;
+    /// Record header (13 bytes) and handshake header (12 bytes).
+    const MIN_LEN: usize = 13 + 12;
+    datagram.len() >= MIN_LEN
+        && datagram[0] == HANDSHAKE
+        && datagram[1] == 0xFE
+        && datagram[3..5] == [0, 0]
+        && datagram[13] == CLIENT_HELLO
 }

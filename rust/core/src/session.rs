@@ -2,11 +2,13 @@
 //! decrypted application packets, the next deadline and a status come out.
 
 use std::cell::RefCell;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use openssl::ssl::{ErrorCode, SslStream};
 
 use crate::datagram_io::DatagramIo;
+use crate::failure_log::FailureLog;
 use crate::settings::{max_packet_size_estimate, MAX_RECORD_PAYLOAD};
 use crate::{contexts, ffi, screen, ClientConfig, DtlsError, PacketQueue, Settings, Stats, Status};
 
@@ -50,6 +52,38 @@ pub struct Session {
     /// When a connected session with record buffers allocated gives them back if it stays idle
     /// (see [`IDLE_BUFFER_RELEASE`]); `None` while they are released.
     release_buffers_at: Option<Instant>,
+    /// When a connected session that received nothing authentic since ends (idle timeout).
+    idle: IdleDeadline,
+    /// Most packets and bytes `received` holds; beyond, packets are dropped and counted.
+    max_queued_packets: usize,
+    max_queued_bytes: usize,
+    /// The latest `now` given to the session (the time its failures are logged at).
+    clock: Instant,
+    /// A server's shared, rate-limited log of failed sessions; `None`: each failure is logged.
+    failure_log: Option<Arc<FailureLog>>,
+}
+
+/// The idle timeout of a connected session: how long it may go without receiving an
+/// authenticated record, and when that runs out.
+#[derive(Debug, Clone, Copy)]
+struct IdleDeadline {
+    timeout: Duration,
+    at: Option<Instant>,
+}
+
+impl IdleDeadline {
+    /// Restarts the countdown (zero timeout: never).
+    fn restart(&mut self, now: Instant) {
+        self.at = if self.timeout.is_zero() {
+            None
+        } else {
+            now.checked_add(self.timeout)
+        };
+    }
+
+    fn passed(&self, now: Instant) -> bool {
+        self.at.is_some_and(|at| now >= at)
+    }
 }
 
 impl std::fmt::Debug for Session {
@@ -109,8 +143,10 @@ impl Session {
         stream: SslStream<DatagramIo>,
         settings: &Settings,
         now: Instant,
+        failure_log: Arc<FailureLog>,
     ) -> Session {
         let mut session = Session::new(stream, Role::Server, settings, now);
+        session.failure_log = Some(failure_log);
         session.drive_handshake(now);
         session
     }
@@ -133,6 +169,14 @@ impl Session {
             stats: Stats::default(),
             connected_min_protected: None,
             release_buffers_at: None,
+            idle: IdleDeadline {
+                timeout: settings.idle_timeout,
+                at: None,
+            },
+            max_queued_packets: settings.max_queued_packets.max(1),
+            max_queued_bytes: settings.max_queued_bytes,
+            clock: now,
+            failure_log: None,
         }
     }
 
@@ -191,6 +235,7 @@ impl Session {
             self.retransmit_at,
             self.handshake_deadline,
             self.release_buffers_at,
+            self.idle.at,
         ]
         .into_iter()
         .flatten()
@@ -203,6 +248,7 @@ impl Session {
         if !self.status.is_active() {
             return;
         }
+        self.clock = now;
         self.stats.datagrams_received += 1;
         self.stats.bytes_received += datagram.len() as u64;
         let min_protected = match self.connected_min_protected {
@@ -221,7 +267,11 @@ impl Session {
         match self.status {
             Status::Handshaking => self.drive_handshake(now),
             Status::Connected => {
+                let authentic_before = self.stats.packets_received;
                 self.read_application();
+                if self.stats.packets_received > authentic_before {
+                    self.idle.restart(now);
+                }
                 self.note_activity(now);
             }
             _ => {}
@@ -233,6 +283,17 @@ impl Session {
     /// Runs the timers: fails a handshake past its limit, retransmits a flight whose timer ran out.
     pub fn handle_timeout(&mut self, now: Instant) {
         if !self.status.is_active() {
+            return;
+        }
+        self.clock = now;
+        if self.status == Status::Connected && self.idle.passed(now) {
+            self.fail(
+                Status::Error,
+                format!(
+                    "the peer sent nothing for {:?} (idle_timeout): it is gone",
+                    self.idle.timeout
+                ),
+            );
             return;
         }
         if self.release_buffers_at.is_some_and(|at| now >= at) {
@@ -373,6 +434,7 @@ impl Session {
         self.handshake_deadline = None;
         self.retransmit_at = None;
         self.release_buffers_at = None;
+        self.idle.at = None;
         self.stream.get_mut().shrink();
     }
 
@@ -388,6 +450,7 @@ impl Session {
     fn on_connected(&mut self, now: Instant) {
         self.status = Status::Connected;
         self.handshake_deadline = None;
+        self.idle.restart(now);
         self.connected_min_protected = Some(screen::min_protected_len(self.cipher()));
         let data_mtu = ffi::dtls_data_mtu(self.stream.ssl());
         if data_mtu > 0 {
@@ -447,7 +510,13 @@ impl Session {
             let result = READ_BUFFER.with(|buf| {
                 let mut buf = buf.borrow_mut();
                 let n = self.stream.ssl_read(&mut buf)?;
-                self.received.push(&buf[..n]);
+                let (max_packets, max_bytes) = (self.max_queued_packets, self.max_queued_bytes);
+                if !self
+                    .received
+                    .push_bounded(&buf[..n], max_packets, max_bytes)
+                {
+                    self.stats.packets_dropped += 1;
+                }
                 Ok::<usize, openssl::ssl::Error>(n)
             });
             match result {
@@ -495,7 +564,10 @@ impl Session {
     }
 
     fn fail(&mut self, status: Status, why: String) {
-        log::warn!("DTLS {:?} session: {why}", self.role);
+        match &self.failure_log {
+            Some(log) => log.warn(self.clock, self.role, &why),
+            None => log::warn!("DTLS {:?} session: {why}", self.role),
+        }
         self.status = status;
         self.failure = Some(why);
         self.release_buffers();

@@ -26,6 +26,18 @@ pub const DEFAULT_CIPHERS: &str = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES12
 ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:\
 ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 
+/// Default cap on received packets waiting to be read, per session: Godot's own `PacketPeerUDP`
+/// holds at most 64 KiB (a 2^16-byte ring buffer), which is at most about a thousand small packets.
+pub const DEFAULT_MAX_QUEUED_PACKETS: usize = 1024;
+/// Default cap on the bytes of received packets waiting to be read, per session: 64 KiB, the size
+/// of Godot's own `PacketPeerUDP` ring buffer.
+pub const DEFAULT_MAX_QUEUED_BYTES: usize = 64 * 1024;
+/// Default idle timeout of a connected session: 30 s, the longest ENet (Godot's
+/// `ENetMultiplayerPeer`) waits for a silent peer by default. A game sending state every frame is
+/// never near it; a crashed client, a pulled cable or an expired NAT mapping frees its slot in
+/// half a minute.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Bytes a DTLS 1.2 AEAD record adds to its payload at most: 13 header + 8 explicit nonce + 16 tag.
 pub(crate) const AEAD_RECORD_OVERHEAD: usize = 13 + 8 + 16;
 
@@ -46,6 +58,15 @@ pub struct Settings {
     pub max_version: DtlsVersion,
     /// OpenSSL cipher list string (DTLS 1.2 suites).
     pub cipher_list: String,
+    /// A connected session that has received nothing authentic for this long ends with the
+    /// error status (a peer that crashed or lost its route; default 30 s). Zero disables it.
+    pub idle_timeout: Duration,
+    /// Most received packets waiting to be read; what arrives beyond is dropped and counted in
+    /// [`crate::Stats::packets_dropped`] (default 1024). At least 1.
+    pub max_queued_packets: usize,
+    /// Most bytes of received packets waiting to be read (default 64 KiB); beyond, as above.
+    /// At least one packet of any size is always kept.
+    pub max_queued_bytes: usize,
 }
 
 impl Default for Settings {
@@ -57,6 +78,9 @@ impl Default for Settings {
             min_version: DtlsVersion::Dtls1_2,
             max_version: DtlsVersion::Dtls1_2,
             cipher_list: DEFAULT_CIPHERS.to_string(),
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            max_queued_packets: DEFAULT_MAX_QUEUED_PACKETS,
+            max_queued_bytes: DEFAULT_MAX_QUEUED_BYTES,
         }
     }
 }
@@ -80,6 +104,11 @@ impl Settings {
             return Err(DtlsError::InvalidConfig(format!(
                 "initial retransmission timeout {rto:?} is outside 1 ms..=60 s"
             )));
+        }
+        if self.max_queued_packets == 0 {
+            return Err(DtlsError::InvalidConfig(
+                "max_queued_packets must be at least 1".into(),
+            ));
         }
         if self.min_version as u8 > self.max_version as u8 {
             return Err(DtlsError::InvalidConfig(

@@ -15,6 +15,9 @@ pub struct Stats {
     pub packets_sent: u64,
     /// Application packets decrypted.
     pub packets_received: u64,
+    /// Application packets decrypted and dropped because the receive queue was full
+    /// ([`crate::Settings::max_queued_packets`], [`crate::Settings::max_queued_bytes`]).
+    pub packets_dropped: u64,
     /// Handshake flights sent again after their timer ran out.
     pub retransmissions: u64,
 }

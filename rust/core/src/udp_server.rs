@@ -44,10 +44,11 @@ impl UdpServer {
         })
     }
 
-    /// Caps the sessions held, handshaking and connected (default 4096, at
-    /// least 1). When full, ended sessions with nothing left to read are dropped to make room; if
-    /// none can be, a new client's session (made after a valid cookie) is refused with a warning
-    /// and its handshake times out on the client. Existing sessions are never evicted.
+    /// Caps the sessions held, handshaking and connected (default 4096, at least 1). Sessions
+    /// that ended (closed, failed, handshake or idle timeout passed) with nothing left to read
+    /// are evicted at the next [`UdpServer::poll`]; when the server is still full, a new
+    /// client's session (made after a valid cookie) is refused with a warning and its handshake
+    /// times out on the client. Active sessions are never evicted.
     pub fn set_max_sessions(&mut self, max_sessions: usize) {
         self.max_sessions = max_sessions.max(1);
     }
@@ -67,8 +68,7 @@ impl UdpServer {
         if self.sessions.contains_key(peer) || self.sessions.len() < self.max_sessions {
             return true;
         }
-        self.sessions
-            .retain(|_, s| s.status().is_active() || s.pending_packets() > 0);
+        self.evict_ended();
         if self.sessions.len() < self.max_sessions {
             return true;
         }
@@ -81,13 +81,22 @@ impl UdpServer {
         false
     }
 
+    /// Drops the sessions that ended and have nothing left to read.
+    fn evict_ended(&mut self) {
+        self.sessions
+            .retain(|_, s| s.status().is_active() || s.pending_packets() > 0);
+    }
+
     /// The bound address.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.socket.local_addr()
     }
 
-    /// Reads waiting datagrams, runs timers, sends everything queued.
+    /// Reads waiting datagrams, runs timers, sends everything queued. Sessions that ended
+    /// before this call, with nothing left to read, are dropped first (a session that ends
+    /// during this call stays readable, with its status, until the next one).
     pub fn poll(&mut self, now: Instant) -> io::Result<()> {
+        self.evict_ended();
         for _ in 0..MAX_DATAGRAMS_PER_POLL {
             let (n, from) = match self.socket.recv_from(&mut self.buf) {
                 Ok(r) => r,
@@ -100,10 +109,7 @@ impl UdpServer {
                 Some(session) if session.status().is_active() => {
                     session.handle_datagram(now, datagram)
                 }
-                _ => match self
-                    .server
-                    .accept(now, from.to_string().as_bytes(), datagram)
-                {
+                _ => match self.server.accept(now, &peer_bytes(&from), datagram) {
                     Accept::HelloVerify(reply) => {
                         let _ = self.socket.send_to(&reply, from);
                     }
@@ -165,4 +171,17 @@ impl UdpServer {
             });
         }
     }
+}
+
+/// The bytes that name a client to the cookie step: its address and port, without allocating
+/// (IPv4 addresses as IPv4-mapped IPv6, so one layout covers both).
+fn peer_bytes(addr: &SocketAddr) -> [u8; 18] {
+    let ip = match addr.ip() {
+        std::net::IpAddr::V4(v4) => v4.to_ipv6_mapped(),
+        std::net::IpAddr::V6(v6) => v6,
+    };
+    let mut out = [0u8; 18];
+    out[..16].copy_from_slice(&ip.octets());
+    out[16..].copy_from_slice(&addr.port().to_be_bytes());
+    out
 }

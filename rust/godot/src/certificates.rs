@@ -6,9 +6,9 @@ use std::time::Duration;
 use godot::classes::{CryptoKey, X509Certificate};
 use godot::global::Error;
 use godot::prelude::*;
-use godot::register::private::constant::{ConstantKind, ExportConstant, IntegerConstant};
 use openssl_dtls_core::{self_signed, KeyType};
 
+use crate::class_enum::class_enum;
 use crate::misuse;
 
 /// Certificate helper: self-signed certificates and keys for development, LAN games and tests.
@@ -25,12 +25,26 @@ pub struct OpenSSLDtlsCertificates {
 
 const CLASS: &str = "OpenSSLDTLSCertificates";
 
-/// `KeyType` constants: (name, value, core key type).
-const KEY_TYPES: [(&str, i64, KeyType); 3] = [
-    ("KEY_ECDSA_P256", 0, KeyType::EcdsaP256),
-    ("KEY_RSA_2048", 1, KeyType::Rsa(2048)),
-    ("KEY_RSA_4096", 2, KeyType::Rsa(4096)),
-];
+class_enum! {
+    /// The key type `OpenSSLDTLSCertificates.generate_self_signed` makes.
+    pub struct KeyTypeEnum = "OpenSSLDTLSCertificates"."KeyType" {
+        KEY_ECDSA_P256 = 0,
+        KEY_RSA_2048 = 1,
+        KEY_RSA_4096 = 2,
+    }
+}
+
+impl KeyTypeEnum {
+    /// The core key type, `None` for a value that is not one of the constants.
+    fn core(self) -> Option<KeyType> {
+        match self {
+            KeyTypeEnum::KEY_ECDSA_P256 => Some(KeyType::EcdsaP256),
+            KeyTypeEnum::KEY_RSA_2048 => Some(KeyType::Rsa(2048)),
+            KeyTypeEnum::KEY_RSA_4096 => Some(KeyType::Rsa(4096)),
+            _ => None,
+        }
+    }
+}
 
 #[godot_api]
 impl OpenSSLDtlsCertificates {
@@ -43,16 +57,16 @@ impl OpenSSLDtlsCertificates {
     fn generate_self_signed(
         #[opt(default = &PackedStringArray::from(["localhost".into(), "127.0.0.1".into()]))]
         host_names: PackedStringArray,
-        #[opt(default = 0)] key_type: i64,
+        #[opt(default = KeyTypeEnum::KEY_ECDSA_P256)] key_type: KeyTypeEnum,
         #[opt(default = 365)] valid_days: i64,
     ) -> VarDictionary {
         const M: &str = "generate_self_signed";
-        let Some(&(_, _, kind)) = KEY_TYPES.iter().find(|(_, v, _)| *v == key_type) else {
+        let Some(kind) = key_type.core() else {
             misuse(
                 CLASS,
                 M,
                 Error::ERR_INVALID_PARAMETER,
-                format!("unknown key_type {key_type}"),
+                format!("unknown key_type {}", key_type.0),
             );
             return VarDictionary::new();
         };
@@ -98,20 +112,4 @@ impl OpenSSLDtlsCertificates {
         out.set("key", &key.to_variant());
         out
     }
-}
-
-/// Registers the `KeyType` enum constants (call once the class exists).
-pub fn register_key_type_enum() {
-    let enumerators = KEY_TYPES
-        .iter()
-        .map(|(name, value, _)| IntegerConstant::new(name, *value))
-        .collect();
-    ExportConstant::new(
-        OpenSSLDtlsCertificates::class_id(),
-        ConstantKind::Enum {
-            name: "KeyType".into(),
-            enumerators,
-        },
-    )
-    .register();
 }

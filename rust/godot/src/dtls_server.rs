@@ -1,79 +1,53 @@
 //! `OpenSSLDTLSServer`: turns the per-client `PacketPeerUDP`s of Godot's `UDPServer` into
 //! `OpenSSLPacketPeerDTLS` connections, behind the core's stateless cookie exchange.
 
-use std::time::Instant;
-
 use std::collections::BTreeMap;
+use std::time::Instant;
 
 use godot::classes::{CryptoKey, PacketPeerUdp, TlsOptions, X509Certificate};
 use godot::global::Error;
 use godot::prelude::*;
-use godot::register::private::constant::{ConstantKind, ExportConstant, IntegerConstant};
-use openssl_dtls_core::{
-    Accept, ClientAuth, DtlsError, OwnCertificate, PskKeys, Server, ServerConfig, DEFAULT_CIPHERS,
-    DEFAULT_MTU,
-};
+use openssl_dtls_core::{Accept, ClientAuth, OwnCertificate, PskKeys, Server, ServerConfig};
 
+use crate::class_enum::class_enum;
 use crate::nullable::Nullable;
 use crate::packet_peer_dtls::OpenSSLPacketPeerDtls;
+use crate::tuning::tuned_class;
 use crate::udp_transport::GodotUdp;
 use crate::{godot_pem, misuse, tuning};
 
-/// A DTLS server backed by OpenSSL, used with Godot's [UDPServer] like the built-in [DTLSServer].
-///
-/// Call [method setup] once with the server's key and certificate. For every new
-/// [PacketPeerUDP] from [method UDPServer.take_connection], call [method take_connection].
-/// A client's first ClientHello is answered with a stateless cookie (HelloVerifyRequest): that
-/// call returns a peer in [constant OpenSSLPacketPeerDTLS.STATUS_DISCONNECTED] and releases the
-/// [PacketPeerUDP], and the client's second ClientHello arrives as a new connection of the
-/// [UDPServer]. So keep only the peers whose status is
-/// [constant OpenSSLPacketPeerDTLS.STATUS_HANDSHAKING], as with the built-in server: about half
-/// the [method take_connection] calls return a peer to drop. The server keeps no state for a
-/// client until the client proves it receives at its address.
-#[derive(GodotClass)]
-#[class(base=RefCounted, init, tool, rename=OpenSSLDTLSServer)]
-pub struct OpenSSLDtlsServer {
-    server: Option<Server>,
-    /// Largest UDP payload written, in bytes (256..=65507). Applies at [method setup].
-    #[var]
-    #[init(val = DEFAULT_MTU as i64)]
-    mtu: i64,
-    /// Seconds a handshake may take. Applies at [method setup].
-    #[var]
-    #[init(val = 60.0)]
-    handshake_timeout: f64,
-    /// Seconds before the first retransmission of a lost handshake flight (doubling, up to 60 s).
-    #[var]
-    #[init(val = 1.0)]
-    initial_retransmit_timeout: f64,
-    /// OpenSSL cipher list (DTLS 1.2 suites), in the server's order of preference.
-    #[var]
-    #[init(val = GString::from(DEFAULT_CIPHERS))]
-    cipher_list: GString,
-    /// ALPN protocols accepted, in preference order. Applies at [method setup].
-    /// Lowest protocol version accepted: [code]"DTLSv1.2"[/code], the only one the bundled
-    /// OpenSSL offers (DTLS 1.3 will join when OpenSSL ships it). Applies at [method setup].
-    #[var]
-    #[init(val = GString::from("DTLSv1.2"))]
-    min_protocol_version: GString,
-    #[var]
-    alpn_protocols: PackedStringArray,
-    /// SRTP protection profiles accepted (OpenSSL names, colon separated). Applies at [method setup].
-    #[var]
-    srtp_profiles: GString,
-    psk: Option<PskKeys>,
-    client_auth: ClientAuth,
-    base: Base<RefCounted>,
+tuned_class! {
+    /// A DTLS server backed by OpenSSL, used with Godot's [UDPServer] like the built-in [DTLSServer].
+    ///
+    /// Call [method setup] once with the server's key and certificate. For every new
+    /// [PacketPeerUDP] from [method UDPServer.take_connection], call [method take_connection].
+    /// A client's first ClientHello is answered with a stateless cookie (HelloVerifyRequest): that
+    /// call returns a peer in [constant OpenSSLPacketPeerDTLS.STATUS_DISCONNECTED] and releases the
+    /// [PacketPeerUDP], and the client's second ClientHello arrives as a new connection of the
+    /// [UDPServer]. So keep only the peers whose status is
+    /// [constant OpenSSLPacketPeerDTLS.STATUS_HANDSHAKING], as with the built-in server: about half
+    /// the [method take_connection] calls return a peer to drop. The server keeps no state for a
+    /// client until the client proves it receives at its address.
+    #[derive(GodotClass)]
+    #[class(base=RefCounted, init, tool, rename=OpenSSLDTLSServer)]
+    pub struct OpenSSLDtlsServer, applies: "Applies at [method setup], to every session." {
+        server: Option<Server>,
+        psk: Option<PskKeys>,
+        client_auth: ClientAuth,
+        base: Base<RefCounted>,
+    }
 }
 
 const CLASS: &str = "OpenSSLDTLSServer";
 
-/// `ClientCertificateMode` constants: (name, value).
-const CLIENT_CERTIFICATE_MODES: [(&str, i64); 3] = [
-    ("CLIENT_CERTIFICATE_NONE", 0),
-    ("CLIENT_CERTIFICATE_OPTIONAL", 1),
-    ("CLIENT_CERTIFICATE_REQUIRED", 2),
-];
+class_enum! {
+    /// Whether `OpenSSLDTLSServer` asks clients for certificates.
+    pub struct ClientCertificateMode = "OpenSSLDTLSServer"."ClientCertificateMode" {
+        CLIENT_CERTIFICATE_NONE = 0,
+        CLIENT_CERTIFICATE_OPTIONAL = 1,
+        CLIENT_CERTIFICATE_REQUIRED = 2,
+    }
+}
 
 #[godot_api]
 impl OpenSSLDtlsServer {
@@ -171,11 +145,12 @@ impl OpenSSLDtlsServer {
     #[func]
     fn set_client_certificate_mode(
         &mut self,
-        mode: i64,
+        mode: ClientCertificateMode,
         #[opt(default = Nullable::NULL)] trusted: Nullable<X509Certificate>,
     ) -> Error {
         const M: &str = "set_client_certificate_mode";
         let trusted_pem = trusted.0.map(|mut c| godot_pem::certificate_pem(&mut c));
+        let mode = mode.0;
         self.client_auth = match (mode, trusted_pem) {
             (0, _) => ClientAuth::None,
             (1, Some(pem)) => ClientAuth::Optional(pem),
@@ -255,13 +230,7 @@ impl OpenSSLDtlsServer {
 impl OpenSSLDtlsServer {
     /// Builds the core server from the properties and `own` certificate.
     fn start(&mut self, method: &str, own: Option<OwnCertificate>) -> Error {
-        let settings = match tuning::settings(
-            self.mtu,
-            self.handshake_timeout,
-            self.initial_retransmit_timeout,
-            &self.cipher_list,
-            &self.min_protocol_version,
-        ) {
+        let settings = match self.settings() {
             Ok(s) => s,
             Err(e) => return misuse(CLASS, method, Error::ERR_INVALID_PARAMETER, e),
         };
@@ -271,41 +240,20 @@ impl OpenSSLDtlsServer {
             chain_pem: None,
         });
         let config = ServerConfig {
-            chain_pem: own.chain_pem,
+            chain_pem: own.chain_pem.clone(),
             settings,
             client_auth: self.client_auth.clone(),
             psk: self.psk.clone(),
-            alpn: tuning::strings(&self.alpn_protocols),
-            srtp_profiles: Some(self.srtp_profiles.to_string()).filter(|p| !p.is_empty()),
-            ..ServerConfig::new(own.certificate_pem, own.private_key_pem)
+            alpn: self.alpn(),
+            srtp_profiles: self.srtp(),
+            ..ServerConfig::new(own.certificate_pem.clone(), own.private_key_pem.clone())
         };
         match Server::new(&config, Instant::now()) {
             Ok(server) => {
                 self.server = Some(server);
                 Error::OK
             }
-            Err(
-                e @ (DtlsError::InvalidCertificate(_)
-                | DtlsError::InvalidKey(_)
-                | DtlsError::InvalidConfig(_)),
-            ) => misuse(CLASS, method, Error::ERR_INVALID_PARAMETER, e),
-            Err(e) => misuse(CLASS, method, Error::FAILED, e),
+            Err(e) => tuning::refused(CLASS, method, e),
         }
     }
-}
-
-/// Registers the `ClientCertificateMode` enum constants (call once the class exists).
-pub fn register_client_certificate_enum() {
-    let enumerators = CLIENT_CERTIFICATE_MODES
-        .iter()
-        .map(|(name, value)| IntegerConstant::new(name, *value))
-        .collect();
-    ExportConstant::new(
-        OpenSSLDtlsServer::class_id(),
-        ConstantKind::Enum {
-            name: "ClientCertificateMode".into(),
-            enumerators,
-        },
-    )
-    .register();
 }

@@ -5,8 +5,10 @@ use std::fmt::Display;
 
 use godot::global::{godot_error, Error};
 use godot::init::{gdextension, ExtensionLibrary, InitStage};
+use godot::obj::GodotClass;
 
 mod certificates;
+mod class_enum;
 mod dtls_server;
 mod godot_logger;
 mod godot_pem;
@@ -25,9 +27,9 @@ unsafe impl ExtensionLibrary for OpenSslDtlsExtension {
     fn on_stage_init(stage: InitStage) {
         if stage == InitStage::Scene {
             godot_logger::install();
-            status_enum::register_status_enum();
-            certificates::register_key_type_enum();
-            dtls_server::register_client_certificate_enum();
+            status_enum::PeerStatus::register(packet_peer_dtls::OpenSSLPacketPeerDtls::class_id());
+            certificates::KeyTypeEnum::register(certificates::OpenSSLDtlsCertificates::class_id());
+            dtls_server::ClientCertificateMode::register(dtls_server::OpenSSLDtlsServer::class_id());
         }
     }
 }

@@ -11,67 +11,38 @@ use godot::global::Error;
 use godot::meta::conv::RawPtr;
 use godot::prelude::*;
 use openssl_dtls_core::{
-    flush, pump, ClientConfig, DtlsError, OwnCertificate, Psk, Session, Verification,
-    DEFAULT_CIPHERS, DEFAULT_MTU,
+    flush, pump, ClientConfig, DtlsError, OwnCertificate, Psk, Session, Verification, DEFAULT_MTU,
 };
 
 use crate::handed_out::HandedOut;
 use crate::nullable::Nullable;
 use crate::status_enum::PeerStatus;
+use crate::tuning::tuned_class;
 use crate::udp_transport::GodotUdp;
 use crate::{godot_logger, godot_pem, misuse, tuning};
 
-/// A DTLS client or server-side connection over a connected [PacketPeerUDP], backed by OpenSSL.
-///
-/// Same API as Godot's built-in [PacketPeerDTLS]: connect with [method connect_to_peer] (or get one
-/// from [method OpenSSLDTLSServer.take_connection]), call [method poll] every frame, and use it as
-/// any [PacketPeer]: [method PacketPeer.put_packet], [method PacketPeer.get_packet],
-/// [method PacketPeer.put_var], [method PacketPeer.get_var]. Each packet travels in one datagram,
-/// encrypted and authenticated; packets are not retransmitted (like UDP), and their order is kept
-/// only as far as the network keeps it. Duplicated and replayed datagrams are dropped.
-#[derive(GodotClass)]
-#[class(base=PacketPeerExtension, init, tool, rename=OpenSSLPacketPeerDTLS)]
-pub struct OpenSSLPacketPeerDtls {
-    /// The DTLS session; kept after it ends, for its status, error and unread packets.
-    session: Option<Session>,
-    /// The socket, while the session is active; let go as soon as it ends.
-    transport: Option<GodotUdp>,
-    /// Largest UDP payload written, in bytes (256..=65507). The default 1200 is safe across the
-    /// internet. Applies to the next [method connect_to_peer].
-    #[var]
-    #[init(val = DEFAULT_MTU as i64)]
-    mtu: i64,
-    /// Seconds a handshake may take before the status becomes [constant STATUS_ERROR].
-    #[var]
-    #[init(val = 60.0)]
-    handshake_timeout: f64,
-    /// Seconds before the first retransmission of a lost handshake flight; it doubles on every
-    /// retry, up to 60 s.
-    #[var]
-    #[init(val = 1.0)]
-    initial_retransmit_timeout: f64,
-    /// OpenSSL cipher list (DTLS 1.2 suites). The default offers AEAD suites only, AES-GCM first.
-    #[var]
-    #[init(val = GString::from(DEFAULT_CIPHERS))]
-    cipher_list: GString,
-    /// ALPN protocols to offer, in preference order; read the agreed one with
-    /// [method get_alpn_protocol].
-    /// Lowest protocol version accepted: [code]"DTLSv1.2"[/code], the only one the bundled
-    /// OpenSSL offers (DTLS 1.3 will join when OpenSSL ships it). Applies at [method connect_to_peer].
-    #[var]
-    #[init(val = GString::from("DTLSv1.2"))]
-    min_protocol_version: GString,
-    #[var]
-    alpn_protocols: PackedStringArray,
-    /// SRTP protection profiles to offer (OpenSSL names, colon separated, e.g.
-    /// [code]"SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80"[/code]); see [method get_srtp_profile].
-    #[var]
-    srtp_profiles: GString,
-    psk: Option<Psk>,
-    client_certificate: Option<OwnCertificate>,
-    /// The packets `get_packet` lent to Godot, per reading thread.
-    handed_out: HandedOut,
-    base: Base<PacketPeerExtension>,
+tuned_class! {
+    /// A DTLS client or server-side connection over a connected [PacketPeerUDP], backed by OpenSSL.
+    ///
+    /// Same API as Godot's built-in [PacketPeerDTLS]: connect with [method connect_to_peer] (or get one
+    /// from [method OpenSSLDTLSServer.take_connection]), call [method poll] every frame, and use it as
+    /// any [PacketPeer]: [method PacketPeer.put_packet], [method PacketPeer.get_packet],
+    /// [method PacketPeer.put_var], [method PacketPeer.get_var]. Each packet travels in one datagram,
+    /// encrypted and authenticated; packets are not retransmitted (like UDP), and their order is kept
+    /// only as far as the network keeps it. Duplicated and replayed datagrams are dropped.
+    #[derive(GodotClass)]
+    #[class(base=PacketPeerExtension, init, tool, rename=OpenSSLPacketPeerDTLS)]
+    pub struct OpenSSLPacketPeerDtls, applies: "Applies at the next [method connect_to_peer]." {
+        /// The DTLS session; kept after it ends, for its status, error and unread packets.
+        session: Option<Session>,
+        /// The socket, while the session is active; let go as soon as it ends.
+        transport: Option<GodotUdp>,
+        psk: Option<Psk>,
+        client_certificate: Option<OwnCertificate>,
+        /// The packets `get_packet` lent to Godot, per reading thread.
+        handed_out: HandedOut,
+        base: Base<PacketPeerExtension>,
+    }
 }
 
 const CLASS: &str = "OpenSSLPacketPeerDTLS";
@@ -181,8 +152,11 @@ impl OpenSSLPacketPeerDtls {
     /// connected: [method PacketPeerUDP.connect_to_host]). With [param validate_certs] the server's
     /// certificate must chain to [param valid_certificate] when given (a CA, or the server's own
     /// self-signed certificate), else to the system's trusted roots, and must be valid for
-    /// [param for_hostname] when that is not empty. Returns [constant OK] when the handshake has
-    /// started; follow it with [method poll] and [method get_status].
+    /// [param for_hostname]. With the system's roots [param for_hostname] is required (any
+    /// publicly trusted certificate would do otherwise, for anyone's domain): an empty one returns
+    /// [constant ERR_INVALID_PARAMETER]. With a [param valid_certificate] an empty
+    /// [param for_hostname] means "that certificate or CA, any name". Returns [constant OK] when
+    /// the handshake has started; follow it with [method poll] and [method get_status].
     #[func]
     fn connect_to_peer(
         &mut self,
@@ -207,7 +181,8 @@ impl OpenSSLPacketPeerDtls {
     /// [TLSOptions] from [method TLSOptions.client] (verify against its trusted chain or the
     /// system roots; its common name override replaces [param hostname]) or
     /// [method TLSOptions.client_unsafe] (no verification). [code]null[/code] means
-    /// [code]TLSOptions.client()[/code].
+    /// [code]TLSOptions.client()[/code]. With the system's roots (no trusted chain) a name is
+    /// required, as for [method connect_to_peer].
     #[func]
     fn connect_to_peer_with_options(
         &mut self,
@@ -424,6 +399,8 @@ impl OpenSSLPacketPeerDtls {
     /// Counters and negotiated parameters: [code]datagrams_sent[/code],
     /// [code]datagrams_received[/code], [code]bytes_sent[/code], [code]bytes_received[/code],
     /// [code]packets_sent[/code], [code]packets_received[/code], [code]retransmissions[/code],
+    /// [code]packets_dropped[/code] (received while [member max_queued_packets] or
+    /// [member max_queued_bytes] were reached),
     /// [code]cipher[/code], [code]protocol[/code], [code]mtu[/code], [code]max_packet_size[/code].
     #[func]
     fn get_statistics(&mut self) -> VarDictionary {
@@ -440,6 +417,7 @@ impl OpenSSLPacketPeerDtls {
             ("packets_sent", stats.packets_sent),
             ("packets_received", stats.packets_received),
             ("retransmissions", stats.retransmissions),
+            ("packets_dropped", stats.packets_dropped),
         ];
         for (name, value) in counters {
             out.set(name, i64::try_from(value).unwrap_or(i64::MAX));
@@ -525,13 +503,10 @@ impl OpenSSLPacketPeerDtls {
                 "already handshaking or connected: call disconnect_from_peer() first",
             );
         }
-        let settings = match tuning::settings(
-            self.mtu,
-            self.handshake_timeout,
-            self.initial_retransmit_timeout,
-            &self.cipher_list,
-            &self.min_protocol_version,
-        ) {
+        if let Err(e) = self.check_name_for_system_roots(method, &verification, &hostname) {
+            return e;
+        }
+        let settings = match self.settings() {
             Ok(s) => s,
             Err(e) => return misuse(CLASS, method, Error::ERR_INVALID_PARAMETER, e),
         };
@@ -541,8 +516,8 @@ impl OpenSSLPacketPeerDtls {
             settings,
             certificate: self.client_certificate.clone(),
             psk: self.psk.clone(),
-            alpn: tuning::strings(&self.alpn_protocols),
-            srtp_profiles: Some(self.srtp_profiles.to_string()).filter(|p| !p.is_empty()),
+            alpn: self.alpn(),
+            srtp_profiles: self.srtp(),
         };
         match Session::client(&config, Instant::now()) {
             Ok(session) => {
@@ -551,13 +526,38 @@ impl OpenSSLPacketPeerDtls {
                 self.flush_and_release_if_done();
                 Error::OK
             }
-            Err(
-                e @ (DtlsError::InvalidCertificate(_)
-                | DtlsError::InvalidKey(_)
-                | DtlsError::InvalidConfig(_)),
-            ) => misuse(CLASS, method, Error::ERR_INVALID_PARAMETER, e),
-            Err(e) => misuse(CLASS, method, Error::FAILED, e),
+            Err(e) => tuning::refused(CLASS, method, e),
         }
+    }
+
+    /// Refuses to verify against the system's roots without a host name: every publicly trusted
+    /// certificate, for anyone's domain, would be accepted (mbedTLS's CVE-2025-27809). A pinned
+    /// certificate or private CA without a name, no validation, or a PSK are the caller's choice.
+    fn check_name_for_system_roots(
+        &self,
+        method: &str,
+        verification: &Verification,
+        hostname: &str,
+    ) -> Result<(), Error> {
+        if *verification != Verification::SystemRoots || !hostname.is_empty() || self.psk.is_some()
+        {
+            return Ok(());
+        }
+        let param = if method == "connect_to_peer" {
+            "for_hostname"
+        } else {
+            "hostname"
+        };
+        Err(misuse(
+            CLASS,
+            method,
+            Error::ERR_INVALID_PARAMETER,
+            format!(
+                "pass the server's name as {param}: with the system's trusted roots and no name, \
+                 any publicly trusted certificate would be accepted (or trust the server's own \
+                 certificate or CA instead)"
+            ),
+        ))
     }
 
     /// Sends what the session queued; once the session has ended (closed by either side,

@@ -67,17 +67,31 @@ func _body() -> bool:
 			"params": [{"index": "0", "name": "udp_peer", "type": "PacketPeerUDP"}]},
 		"take_connection(udp_peer: PacketPeerUDP) -> OpenSSLPacketPeerDTLS")
 
+	h.check_eq(_method(server, "set_client_certificate_mode"), {
+			"return": {"type": "int", "enum": "Error"},
+			"params": [
+				{"index": "0", "name": "mode", "type": "int", "enum": "OpenSSLDTLSServer.ClientCertificateMode"},
+				{"index": "1", "name": "trusted", "type": "X509Certificate", "default": "null"},
+			]},
+		"set_client_certificate_mode(mode: ClientCertificateMode, trusted: X509Certificate = null) -> Error")
+	h.check_eq(server.get("constants", {}), {
+			"CLIENT_CERTIFICATE_NONE": {"value": "0", "enum": "ClientCertificateMode"},
+			"CLIENT_CERTIFICATE_OPTIONAL": {"value": "1", "enum": "ClientCertificateMode"},
+			"CLIENT_CERTIFICATE_REQUIRED": {"value": "2", "enum": "ClientCertificateMode"},
+		}, "constants: CLIENT_CERTIFICATE_* 0..2 in enum ClientCertificateMode")
+
 	h.section("OpenSSLDTLSCertificates.xml")
 	h.check_eq(_method(certs, "generate_self_signed"), {
 			"return": {"type": "Dictionary"},
 			"params": [
 				{"index": "0", "name": "host_names", "type": "PackedStringArray",
 					"default": "PackedStringArray(\"localhost\", \"127.0.0.1\")"},
-				{"index": "1", "name": "key_type", "type": "int", "default": "0"},
+				{"index": "1", "name": "key_type", "type": "int", "enum": "OpenSSLDTLSCertificates.KeyType",
+					"default": "0"},
 				{"index": "2", "name": "valid_days", "type": "int", "default": "365"},
 			],
 			"qualifiers": "static"},
-		"static generate_self_signed(host_names := [\"localhost\", \"127.0.0.1\"], key_type := KEY_ECDSA_P256, valid_days := 365) -> Dictionary")
+		"static generate_self_signed(host_names := [\"localhost\", \"127.0.0.1\"], key_type: KeyType = KEY_ECDSA_P256, valid_days := 365) -> Dictionary")
 	h.check_eq(certs.get("constants", {}), {
 			"KEY_ECDSA_P256": {"value": "0", "enum": "KeyType"},
 			"KEY_RSA_2048": {"value": "1", "enum": "KeyType"},

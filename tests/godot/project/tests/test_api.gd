@@ -126,8 +126,9 @@ func _server_methods() -> void:
 func _certificates_api() -> void:
 	h.section("%s (ClassDB and a call)" % CERTS)
 	var m := _method(CERTS, "generate_self_signed")
-	h.check_eq(_args(m), [["host_names", TYPE_PACKED_STRING_ARRAY, ""], ["key_type", TYPE_INT, ""], ["valid_days", TYPE_INT, ""]],
-		"generate_self_signed(host_names: PackedStringArray, key_type: int, valid_days: int)")
+	h.check_eq(_args(m), [["host_names", TYPE_PACKED_STRING_ARRAY, ""],
+		["key_type", TYPE_INT, "OpenSSLDTLSCertificates.KeyType"], ["valid_days", TYPE_INT, ""]],
+		"generate_self_signed(host_names: PackedStringArray, key_type: KeyType, valid_days: int)")
 	h.check_eq(m.get("default_args"), [PackedStringArray(["localhost", "127.0.0.1"]), 0, 365],
 		"default_args [[\"localhost\", \"127.0.0.1\"], KEY_ECDSA_P256, 365]")
 	h.check(m.get("flags", 0) & METHOD_FLAG_STATIC != 0, "generate_self_signed is static")
@@ -145,13 +146,13 @@ func _certificates_api() -> void:
 
 
 # Every documented call form reaches the addon and starts a handshake (towards a plain UDP socket).
+# connect_to_peer(udp) alone (system roots, no name) is refused: see test_limits.gd.
 func _connect_to_peer_calls() -> void:
 	h.section("connect_to_peer call forms")
 	var target := UDPServer.new()
 	target.listen(0, "127.0.0.1")
 	var cert: X509Certificate = OpenSSLDTLSCertificates.generate_self_signed().certificate
 	var forms := {
-		"(udp)": func(p, u): return p.connect_to_peer(u),
 		"(udp, false)": func(p, u): return p.connect_to_peer(u, false),
 		"(udp, true, \"localhost\")": func(p, u): return p.connect_to_peer(u, true, "localhost"),
 		"(udp, true, \"localhost\", cert)": func(p, u): return p.connect_to_peer(u, true, "localhost", cert),

@@ -5,7 +5,8 @@
 # - a server certificate that does not chain to valid_certificate (it trusts another one): STATUS_ERROR;
 # - validate_certs=false: any self-signed server, any host name, connects;
 # - valid_certificate=null with validation: the system's roots decide, and they do not trust a self-signed
-#   server: STATUS_ERROR (also with every argument left at its default);
+#   server: STATUS_ERROR (also with only the host name given; with no name at all connect_to_peer refuses,
+#   see test_limits.gd);
 # - an IP address as for_hostname matches the certificate's IP subjectAltName, and only that;
 # - an empty for_hostname skips the host name check.
 # The server side of a refused handshake gets the client's fatal alert and ends in STATUS_ERROR.
@@ -86,15 +87,15 @@ func _case(server_impl: String, c: Array) -> void:
 	pair.close()
 
 
-# connect_to_peer(udp) alone: validate_certs defaults to true, valid_certificate to null (system roots).
+# connect_to_peer(udp, true, "localhost"): valid_certificate defaults to null (system roots).
 func _all_defaults(server_impl: String, id: Dictionary) -> void:
-	var what := "connect_to_peer(udp), every argument at its default"
+	var what := "connect_to_peer(udp, true, \"localhost\"), valid_certificate at its default"
 	var pair := Pair.new(server_impl)
 	pair.listen(id.key, id.certificate)
 	var udp := PacketPeerUDP.new()
 	udp.connect_to_host("127.0.0.1", pair.port)
 	var client := OpenSSLPacketPeerDTLS.new()
-	h.check_eq(client.connect_to_peer(udp), OK, "%s: returns OK" % what)
+	h.check_eq(client.connect_to_peer(udp, true, "localhost"), OK, "%s: returns OK" % what)
 	pair.clients.append(client)
 	h.check(pair.settle(h), "%s: both sides leave STATUS_HANDSHAKING" % what)
 	h.check_eq(client.get_status(), ERROR, "%s: STATUS_ERROR against a self-signed server" % what)
