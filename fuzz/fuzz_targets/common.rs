@@ -130,3 +130,30 @@ pub fn check(session: &Session) {
         }
     }
 }
+
+/// The connected-session targets: a connected pair (through one server kept across inputs), the
+/// fuzz input fed as datagrams to the server's session (`server_side`) or the client. Garbage to
+/// it (no one else has its keys): it must still be connected afterwards, and still send.
+pub fn garbage_into_connected(data: &[u8], server_side: bool) {
+    static SERVER: std::sync::Mutex<Option<Server>> = std::sync::Mutex::new(None);
+    let mut guard = SERVER.lock().unwrap_or_else(|e| e.into_inner());
+    let server =
+        guard.get_or_insert_with(|| Server::new(&server_config(), Instant::now()).expect("server"));
+    let (client, server_session) = connected_pair(server);
+    let (mut session, mut peer) = if server_side {
+        (server_session, client)
+    } else {
+        (client, server_session)
+    };
+    feed(&mut session, &datagrams(data));
+    assert_eq!(
+        session.status(),
+        Status::Connected,
+        "garbage ended a connected session: {:?}",
+        session.failure()
+    );
+    session
+        .send(b"still alive")
+        .expect("send on a connected session");
+    feed(&mut peer, &[]);
+}

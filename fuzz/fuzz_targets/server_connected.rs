@@ -4,28 +4,8 @@
 
 mod common;
 
-use std::sync::Mutex;
-
 use libfuzzer_sys::fuzz_target;
-use openssl_dtls_core::{Server, Status};
-
-static SERVER: Mutex<Option<Server>> = Mutex::new(None);
 
 fuzz_target!(|data: &[u8]| {
-    let mut guard = SERVER.lock().unwrap();
-    let server = guard.get_or_insert_with(|| {
-        Server::new(&common::server_config(), std::time::Instant::now()).expect("server")
-    });
-    let (mut peer, mut session) = common::connected_pair(server);
-    common::feed(&mut session, &common::datagrams(data));
-    assert_eq!(
-        session.status(),
-        Status::Connected,
-        "garbage ended a connected session: {:?}",
-        session.failure()
-    );
-    session
-        .send(b"still alive")
-        .expect("send on a connected session");
-    common::feed(&mut peer, &[]);
+    common::garbage_into_connected(data, true);
 });

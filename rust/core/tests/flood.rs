@@ -8,7 +8,6 @@
 mod common;
 
 use std::net::{SocketAddr, UdpSocket};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -16,25 +15,9 @@ use openssl_dtls_core::{
     Accept, Connection, Server, Session, Settings, Status, UdpServer, UdpTransport,
 };
 
-static SERIAL: Mutex<()> = Mutex::new(());
-
 const FLOOD: usize = 50_000;
 const MAX_RSS_GROWTH_KIB: u64 = 2048;
 const HANDSHAKE_TYPE_HELLO_VERIFY_REQUEST: u8 = 3;
-
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// The process's resident set size, KiB (Linux `/proc/self/status`).
-fn rss_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmRSS line")
-}
 
 fn localhost() -> SocketAddr {
     "127.0.0.1:0".parse().unwrap()

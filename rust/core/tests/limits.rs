@@ -10,28 +10,11 @@ use std::net::SocketAddr;
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use common::{client_config, ecdsa_identity, server_config, Pair, HOST};
+use common::{client_config, ecdsa_identity, rss_kib, serial, server_config, Pair, HOST};
 use openssl_dtls_core::{
     Accept, Connection, Server, Session, Settings, Status, UdpServer, UdpTransport,
     DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_PACKETS, FAILURE_LOG_INTERVAL,
 };
-
-/// Tests that measure memory or capture the log run one at a time.
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// The process's resident set size, KiB (Linux `/proc/self/status`).
-fn rss_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmRSS line")
-}
 
 /// Sends `count` packets of `size` bytes from the server session straight into the client.
 fn flood_client(pair: &mut Pair, count: usize, size: usize) {

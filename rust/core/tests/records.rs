@@ -462,7 +462,11 @@ fn every_datagram_fits_the_mtu_and_the_handshake_fragments() {
 
 #[test]
 fn datagram_boundaries_are_preserved() {
-    let mut pair = Pair::ecdsa(Settings::default());
+    // All 200 packets wait unread at once: above the default 64 KiB receive queue.
+    let mut pair = Pair::ecdsa(Settings {
+        max_queued_bytes: 1 << 20,
+        ..Settings::default()
+    });
     pair.connect();
     let mut rng = Rng::new(3);
     let max = pair.client.max_packet_size();
@@ -507,7 +511,11 @@ fn max_packet_size_before_the_handshake_is_an_estimate_that_holds() {
 
 #[test]
 fn idle_sessions_release_their_buffers_and_keep_working() {
-    let mut pair = Pair::ecdsa(Settings::default());
+    // Without the idle timeout, whose deadline would otherwise stay after the release.
+    let mut pair = Pair::ecdsa(Settings {
+        idle_timeout: Duration::ZERO,
+        ..Settings::default()
+    });
     pair.connect();
     still_works(&mut pair, "before idling");
     let now = std::time::Instant::now();

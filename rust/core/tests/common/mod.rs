@@ -622,3 +622,23 @@ pub fn describe_datagram(datagram: &[u8]) -> String {
         .collect::<Vec<_>>()
         .join(" | ")
 }
+
+// ---------------------------------------------------------------------------------------------
+// Measuring
+
+/// Held by the tests of one binary that measure memory or capture the log, so they run one at
+/// a time.
+pub fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The process's resident set size, KiB (Linux `/proc/self/status`).
+pub fn rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS line")
+}
