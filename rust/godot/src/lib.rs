@@ -10,6 +10,7 @@ mod certificates;
 mod dtls_server;
 mod godot_logger;
 mod godot_pem;
+mod godot_trust;
 mod nullable;
 mod packet_peer_dtls;
 mod status_enum;

@@ -18,7 +18,7 @@ use openssl_dtls_core::{
 use crate::nullable::Nullable;
 use crate::status_enum::PeerStatus;
 use crate::udp_transport::GodotUdp;
-use crate::{godot_logger, godot_pem, misuse, tuning};
+use crate::{godot_logger, godot_pem, godot_trust, misuse, tuning};
 
 thread_local! {
     /// The packet handed to Godot by this thread's last `get_packet` (on any peer): Godot reads it
@@ -534,6 +534,10 @@ impl OpenSSLPacketPeerDtls {
         ) {
             Ok(s) => s,
             Err(e) => return misuse(CLASS, method, Error::ERR_INVALID_PARAMETER, e),
+        };
+        let verification = match godot_trust::godot_roots(verification) {
+            Ok(v) => v,
+            Err(why) => return misuse(CLASS, method, Error::ERR_FILE_CANT_OPEN, why),
         };
         let config = ClientConfig {
             verification,
