@@ -40,7 +40,7 @@ need_rust_target() {
 }
 
 need_zig() {
-    if cargo zigbuild --version 2>/dev/null | grep -q "$CARGO_ZIGBUILD_VERSION" \
+    if cargo-zigbuild --version 2>/dev/null | grep -q "$CARGO_ZIGBUILD_VERSION" \
         && python3 -m ziglang version >/dev/null 2>&1; then
         return 0
     fi

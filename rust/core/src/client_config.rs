@@ -7,14 +7,9 @@ use crate::{OwnCertificate, Psk, Settings};
 pub enum Verification {
     /// Accept any certificate (Godot's `validate_certs = false`). Encrypted, not authenticated.
     Off,
-    /// Verify the chain against the system's trusted roots, as the core finds them
-    /// (`SSL_CERT_FILE` / `SSL_CERT_DIR`, else the usual bundle files and directories).
+    /// Verify the chain against the system's trusted roots.
     #[default]
     SystemRoots,
-    /// Verify the chain against these PEM root certificates, as against a system store: the chain
-    /// must end at one of them (no partial chains). For a host program that has its own idea of the
-    /// system's roots (the Godot layer passes what Godot's own TLS trusts).
-    RootsPem(String),
     /// Verify the chain against these PEM certificates only (a CA, an intermediate or the server's
     /// own self-signed certificate: any of them is accepted as a trust anchor).
     TrustedPem(String),

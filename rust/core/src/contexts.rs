@@ -86,10 +86,6 @@ fn build_client_context(config: &ClientConfig) -> Result<SslContext, DtlsError> 
             b.set_cert_store(features::trust_store(pem)?);
             b.set_verify(SslVerifyMode::PEER);
         }
-        Verification::RootsPem(pem) => {
-            b.set_cert_store(features::roots_store(pem)?);
-            b.set_verify(SslVerifyMode::PEER);
-        }
     }
     if let Some(own) = &config.certificate {
         features::use_certificate(&mut b, own)?;

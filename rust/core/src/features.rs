@@ -58,22 +58,11 @@ pub struct OwnCertificate {
 /// A certificate store trusting every certificate in `pem` as an anchor (a CA, an intermediate
 /// or a peer's own self-signed certificate).
 pub(crate) fn trust_store(pem: &str) -> Result<X509Store, DtlsError> {
-    store_of(pem, true)
-}
-
-/// A certificate store of root certificates, like a system store: chains must end at one of them.
-pub(crate) fn roots_store(pem: &str) -> Result<X509Store, DtlsError> {
-    store_of(pem, false)
-}
-
-fn store_of(pem: &str, partial_chain: bool) -> Result<X509Store, DtlsError> {
     let mut store = X509StoreBuilder::new()?;
     for cert in certificates_from_pem(pem)? {
         store.add_cert(cert)?;
     }
-    if partial_chain {
-        store.set_flags(X509VerifyFlags::PARTIAL_CHAIN)?;
-    }
+    store.set_flags(X509VerifyFlags::PARTIAL_CHAIN)?;
     Ok(store.build())
 }
 

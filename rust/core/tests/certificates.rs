@@ -158,47 +158,6 @@ fn system_roots_reject_a_self_signed_server() {
     assert_eq!(client_outcome(&mut pair), Status::Error);
 }
 
-/// `RootsPem` (what the Godot layer passes as Godot's trusted roots) verifies like a system store:
-/// a chain to one of the roots connects, whatever else is in the bundle; an intermediate alone is
-/// no anchor there (where `TrustedPem` accepts it), nor is an empty or unrelated bundle.
-#[test]
-fn roots_pem_verifies_like_a_system_store() {
-    let chain = make_chain(KeyType::EcdsaP256, true);
-    let unrelated = identity_for(KeyType::EcdsaP256, &["other.example"]);
-    let intermediate = chain.intermediate_pem.clone().unwrap();
-    let outcome = |verification: Verification| {
-        let client = ClientConfig {
-            verification,
-            ..ClientConfig::new(HOST)
-        };
-        let mut config = server_config(&chain.leaf, Settings::default());
-        config.chain_pem = Some(intermediate.clone());
-        client_outcome(&mut Pair::new(&client, &config))
-    };
-    let bundle = format!("{}{}", unrelated.certificate_pem, chain.root_pem);
-    assert_eq!(outcome(Verification::RootsPem(bundle)), Status::Connected);
-    assert_eq!(
-        outcome(Verification::RootsPem(intermediate.clone())),
-        Status::Error
-    );
-    assert_eq!(
-        outcome(Verification::TrustedPem(intermediate.clone())),
-        Status::Connected
-    );
-    assert_eq!(
-        outcome(Verification::RootsPem(unrelated.certificate_pem.clone())),
-        Status::Error
-    );
-    let empty = ClientConfig {
-        verification: Verification::RootsPem(String::new()),
-        ..ClientConfig::new(HOST)
-    };
-    assert!(matches!(
-        Session::client(&empty, Instant::now()),
-        Err(DtlsError::InvalidCertificate(_))
-    ));
-}
-
 #[test]
 fn wrong_hostname_is_a_hostname_mismatch() {
     let id = ecdsa_identity();

@@ -3,6 +3,8 @@
 //! `network/tls/certificate_bundle_override` (a PEM file), else the system's store as Godot reads
 //! it (`OS.get_system_ca_certificates()`: the Windows and macOS stores too, not only Linux files),
 //! else the core's own loader (Godot's compiled-in bundle is not reachable from an extension).
+//! The roots reach the core as `Verification::TrustedPem`: like Godot's mbedTLS, every certificate
+//! in the bundle anchors a chain (a self-signed server certificate listed there is trusted).
 
 use std::sync::OnceLock;
 
@@ -21,10 +23,10 @@ pub(crate) fn godot_roots(verification: Verification) -> Result<Verification, St
         return Ok(verification);
     }
     if let Some(pem) = bundle_override()? {
-        return Ok(Verification::RootsPem(pem));
+        return Ok(Verification::TrustedPem(pem));
     }
     Ok(match system_certificates() {
-        Some(pem) => Verification::RootsPem(pem.to_string()),
+        Some(pem) => Verification::TrustedPem(pem.to_string()),
         None => Verification::SystemRoots,
     })
 }
