@@ -6,7 +6,7 @@ ADDON := addons/openssl_dtls
 LIB := target/release/libopenssl_dtls.so
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 
-.PHONY: addon test test-deps lint rust-test godot-test fuzz-smoke fuzz soak demo bench clean platform-test dist
+.PHONY: windows-test addon test test-deps lint rust-test godot-test fuzz-smoke fuzz soak demo bench clean platform-test dist
 
 ## Build the Linux x86_64 library into addons/openssl_dtls/bin/ under the name the .gdextension
 ## gives it; the folder's other files (.gdextension, licenses, README) are in the repository.
@@ -17,7 +17,11 @@ addon:
 	cp $(LIB) $(ADDON)/bin/libopenssl_dtls.linux.x86_64.so
 
 ## Everything that proves the project (the README's test command; CI runs it).
-test: test-deps lint rust-test fuzz-smoke addon godot-test
+test: test-deps lint rust-test fuzz-smoke windows-test addon godot-test
+
+## The Windows DLL's checks and the core's tests under Wine (part of `make test`).
+windows-test:
+	scripts/test-platform.sh windows.x86_64
 
 ## The Windows, Linux arm64 and Linux x86_64 libraries checked, and tested under Wine and qemu
 ## (scripts/test-platform.sh says what each runs).
