@@ -4,18 +4,36 @@ SHELL := /bin/bash
 CARGO ?= cargo
 ADDON := addons/openssl_dtls
 LIB := target/release/libopenssl_dtls.so
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 
-.PHONY: addon test test-deps lint rust-test godot-test fuzz-smoke fuzz soak demo bench clean
+.PHONY: windows-test addon test test-deps lint rust-test godot-test fuzz-smoke fuzz soak demo bench clean platform-test dist
 
-## Build the extension and install it, with the .gdextension file, into addons/openssl_dtls/.
+## Build the Linux x86_64 library into addons/openssl_dtls/bin/ under the name the .gdextension
+## gives it; the folder's other files (.gdextension, licenses, README) are in the repository.
+## (The release build, glibc 2.28, is scripts/build-platform.sh linux.x86_64, used by make dist.)
 addon:
 	$(CARGO) build --release -p openssl-dtls-godot
 	mkdir -p $(ADDON)/bin
-	cp $(LIB) $(ADDON)/bin/
-	cp openssl_dtls.gdextension $(ADDON)/
+	cp $(LIB) $(ADDON)/bin/libopenssl_dtls.linux.x86_64.so
 
 ## Everything that proves the project (the README's test command; CI runs it).
-test: test-deps lint rust-test fuzz-smoke addon godot-test
+test: test-deps lint rust-test fuzz-smoke windows-test addon godot-test
+
+## The Windows DLL's checks and the core's tests under Wine (part of `make test`).
+windows-test:
+	scripts/test-platform.sh windows.x86_64
+
+## The Windows, Linux arm64 and Linux x86_64 libraries checked, and tested under Wine and qemu
+## (scripts/test-platform.sh says what each runs).
+platform-test:
+	scripts/test-platform.sh linux.x86_64
+	scripts/test-platform.sh windows.x86_64
+	scripts/test-platform.sh linux.arm64
+
+## The release: every platform's library, checked, with licenses and third-party notices, in
+## dist/openssl_dtls-$(VERSION).zip, then unpacked into new Godot projects and tested headless.
+dist:
+	scripts/make-dist.sh $(VERSION)
 
 ## Programs the tests talk to: OpenSSL and GnuTLS command-line peers, debootstrap for Godot.
 test-deps:
@@ -55,4 +73,4 @@ bench: addon
 
 clean:
 	$(CARGO) clean
-	rm -rf $(ADDON)/bin $(ADDON)/openssl_dtls.gdextension
+	rm -rf $(ADDON)/bin dist

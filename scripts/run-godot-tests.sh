@@ -8,7 +8,7 @@
 # Env: GODOT (a Godot 4 binary, else scripts/provision-godot.sh provides one), GODOT_TEST_TIMEOUT (s, default 120).
 #
 # The addon is copied into the test project and listed in .godot/extension_list.cfg when both its
-# .gdextension and bin/libopenssl_dtls.so exist; tests that need it say so with a line "# requires-addon"
+# .gdextension and a library in bin/ exist; tests that need it say so with a line "# requires-addon"
 # and fail with a clear message when it is not built.
 # A step runs as `bash FILE` with GODOT_CMD (the Godot command prefix), TEST_PROJECT (the test project, addon
 # installed), ADDON_SRC (the addon folder) and REPO set, and reports like a GDScript test.
@@ -45,9 +45,8 @@ read -r -a godot <<<"$godot_line"  # a command prefix: loader, options, binary
 rm -rf "$project/addons/openssl_dtls"
 mkdir -p "$project/.godot"
 addon_missing=""
-for f in openssl_dtls.gdextension bin/libopenssl_dtls.so; do
-    [ -f "$addon_src/$f" ] || addon_missing="$addon_missing $addon_src/$f"
-done
+[ -f "$addon_src/openssl_dtls.gdextension" ] || addon_missing="$addon_missing $addon_src/openssl_dtls.gdextension"
+compgen -G "$addon_src/bin/*openssl_dtls*" >/dev/null || addon_missing="$addon_missing $addon_src/bin/ (no library)"
 if [ -z "$addon_missing" ]; then
     mkdir -p "$project/addons"
     cp -r "$addon_src" "$project/addons/openssl_dtls"

@@ -40,13 +40,13 @@ project="$work/project"
 cp -r "$here/project" "$project"
 rm -rf "$project/addons" "$project/.godot"
 mkdir -p "$project/.godot"
-if [ -f "$addon/openssl_dtls.gdextension" ] && [ -f "$addon/bin/libopenssl_dtls.so" ]; then
+if [ -f "$addon/openssl_dtls.gdextension" ] && compgen -G "$addon/bin/*openssl_dtls*" >/dev/null; then
     mkdir -p "$project/addons"
     cp -r "$addon" "$project/addons/openssl_dtls"
     echo "res://addons/openssl_dtls/openssl_dtls.gdextension" >"$project/.godot/extension_list.cfg"
     addon_note="$addon"
 else
-    addon_note="none (no $addon/openssl_dtls.gdextension + bin/libopenssl_dtls.so)"
+    addon_note="none (no $addon/openssl_dtls.gdextension + a library in bin/)"
 fi
 "$here/make-certs.sh" "$work/certs"
 certs=(--ecdsa-cert="$work/certs/ecdsa.crt" --ecdsa-key="$work/certs/ecdsa.key"

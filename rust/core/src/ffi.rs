@@ -1,24 +1,18 @@
 //! The few OpenSSL DTLS entry points the `openssl` crate does not bind: the DTLS timer macros,
 //! `DTLSv1_listen`, `DTLS_get_data_mtu` and `DTLS_set_timer_cb`.
 
-use std::ffi::{c_char, c_int, c_long, c_uint, c_void};
 use std::time::Duration;
 
 use foreign_types::ForeignTypeRef;
+// C types from `libc`: `struct timeval` differs between platforms (macOS's `tv_usec` is 32-bit,
+// Windows' `long` is 32-bit), so none is declared here by hand.
+use libc::{c_char, c_int, c_long, c_uint, c_void, timeval};
 use openssl::ssl::SslRef;
 use openssl_sys::SSL;
 
 const DTLS_CTRL_GET_TIMEOUT: c_int = 73;
 const DTLS_CTRL_HANDLE_TIMEOUT: c_int = 74;
 const SSL_CTRL_CLEAR_MODE: c_int = 78;
-
-/// `struct timeval` as OpenSSL fills it; zeroed first so any padding reads as zero.
-#[repr(C)]
-#[derive(Default)]
-struct Timeval {
-    tv_sec: c_long,
-    tv_usec: c_long,
-}
 
 /// Signature of OpenSSL's `DTLS_timer_cb`.
 pub(crate) type TimerCallback = unsafe extern "C" fn(s: *mut SSL, timer_us: c_uint) -> c_uint;
@@ -52,15 +46,19 @@ pub(crate) fn set_psk_identity_hint(
 
 /// Time left on the DTLS retransmission timer, or `None` when it is not running.
 pub(crate) fn dtls_get_timeout(ssl: &SslRef) -> Option<Duration> {
-    let mut tv = Timeval::default();
-    // SAFETY: `ssl` is a live SSL object; DTLS_CTRL_GET_TIMEOUT writes one `struct timeval`
-    // (two longs on every platform we build for) through the pointer, which points at `tv`.
+    let mut tv = timeval {
+        tv_sec: 0,
+        tv_usec: 0,
+    };
+    // SAFETY: `ssl` is a live SSL object; DTLS_CTRL_GET_TIMEOUT writes one `struct timeval` of
+    // this platform (the `libc` definition, the one OpenSSL was compiled against) through the
+    // pointer, which points at `tv`.
     let running = unsafe {
         openssl_sys::SSL_ctrl(
             ssl.as_ptr(),
             DTLS_CTRL_GET_TIMEOUT,
             0,
-            &mut tv as *mut Timeval as *mut c_void,
+            &mut tv as *mut timeval as *mut c_void,
         )
     };
     if running <= 0 {

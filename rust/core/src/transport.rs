@@ -77,9 +77,25 @@ impl Transport for UdpTransport {
         match self.socket.recv(buf) {
             Ok(n) => Ok(Some(n)),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(None),
-            // An ICMP "port unreachable" from an earlier send: nothing to read, not fatal.
-            Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => Ok(None),
+            Err(e) if is_unreachable_report(&e) => Ok(None),
             Err(e) => Err(e),
         }
     }
+}
+
+/// True for the error a UDP receive returns when an ICMP "port unreachable" answered an earlier
+/// send: nothing to read, and not fatal to a datagram session (the peer may come back). Linux
+/// reports it as `ECONNREFUSED` on connected sockets; Windows as `WSAECONNRESET` (and
+/// `WSAENETRESET` for "TTL expired"), on connected and unconnected sockets alike, so a
+/// `UdpServer`'s one socket would otherwise fail for every client when one of them vanished.
+pub(crate) fn is_unreachable_report(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionRefused | io::ErrorKind::ConnectionReset
+    ) || is_windows_net_reset(e)
+}
+
+/// `WSAENETRESET` (10052), which the standard library maps to no specific `ErrorKind`.
+fn is_windows_net_reset(e: &io::Error) -> bool {
+    cfg!(windows) && e.raw_os_error() == Some(10052)
 }

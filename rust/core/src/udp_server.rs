@@ -7,6 +7,7 @@ use std::io;
 use std::net::{SocketAddr, UdpSocket};
 use std::time::Instant;
 
+use crate::transport::is_unreachable_report;
 use crate::{Accept, DtlsError, Server, ServerConfig, Session, Status};
 
 /// Most datagrams one `poll` reads.
@@ -101,7 +102,9 @@ impl UdpServer {
             let (n, from) = match self.socket.recv_from(&mut self.buf) {
                 Ok(r) => r,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => continue,
+                // One client's ICMP "port unreachable" (WSAECONNRESET on Windows): not fatal
+                // to the server or to the other clients' sessions.
+                Err(e) if is_unreachable_report(&e) => continue,
                 Err(e) => return Err(e),
             };
             let datagram = &self.buf[..n];

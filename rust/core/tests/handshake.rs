@@ -230,10 +230,11 @@ fn handshake_timeout_when_server_never_answers() {
     );
     let why = pair.client.failure().unwrap();
     assert!(why.contains("did not finish"), "failure: {why}");
-    // 20 ms doubling: retransmitted at 20, 60, 140 and 300 ms at most.
+    // 20 ms doubling: retransmitted at 20, 60, 140 and 300 ms at most (fewer when a slow machine
+    // or an emulator runs a step late, never more).
     let retransmissions = pair.client.stats().retransmissions;
     assert!(
-        (2..=4).contains(&retransmissions),
+        (1..=4).contains(&retransmissions),
         "{retransmissions} retransmissions"
     );
     assert_eq!(pair.to_server.written.len() as u64, 1 + retransmissions);
@@ -244,16 +245,21 @@ fn handshake_timeout_when_server_never_answers() {
 
 #[test]
 fn server_handshake_timeout_when_client_vanishes() {
-    let settings = Settings {
+    // Only the server's timers are short: the client keeps resending its ClientHello (1 s timer,
+    // 20 s limit) however slowly this machine (or an emulator) runs the handshake.
+    let server_settings = Settings {
         initial_retransmit: Duration::from_millis(20),
         handshake_timeout: Duration::from_millis(300),
         ..Settings::default()
     };
-    // The client's first two datagrams (ClientHello, ClientHello with cookie) arrive; then it
-    // goes silent, so the server session never gets the client's second flight.
-    let mut pair =
-        Pair::ecdsa(settings).with_filter(|dir, index, _| dir == Dir::ToClient || index < 2);
-    let failed = pair.run_until(Duration::from_secs(5), |p| {
+    let id = ecdsa_identity();
+    let client = client_config(&id.certificate_pem, HOST, fast_settings());
+    // The client's ClientHellos arrive (the first, answered with a cookie, and the one with the
+    // cookie, which makes the session; resent ones too, whichever comes when), nothing else: the
+    // server session never gets the client's second flight. Keyed on what is sent, not on when.
+    let mut pair = Pair::new(&client, &server_config(id, server_settings))
+        .with_filter(|dir, _, datagram| dir == Dir::ToClient || is_client_hello(datagram));
+    let failed = pair.run_until(Duration::from_secs(20), |p| {
         p.server_status() == Some(Status::Error)
     });
     assert!(failed, "server status {:?}", pair.server_status());
@@ -265,6 +271,12 @@ fn server_handshake_timeout_when_client_vanishes() {
     );
     assert!(s.stats().retransmissions >= 1);
     assert_eq!(s.send(b"x"), Err(DtlsError::NotConnected(Status::Error)));
+    assert!(pair.to_server.written.len() > pair.to_server.delivered);
+}
+
+/// True when the datagram's first record is a ClientHello.
+fn is_client_hello(datagram: &[u8]) -> bool {
+    records(datagram).and_then(|r| r.first().and_then(|r| handshake_type(r))) == Some(1)
 }
 
 /// The server's last flight is ChangeCipherSpec and Finished only: no NewSessionTicket (the

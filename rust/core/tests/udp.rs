@@ -259,3 +259,44 @@ fn send_to_an_unknown_peer_is_not_connected() {
         Err(DtlsError::NotConnected(Status::Disconnected))
     );
 }
+
+/// A peer whose socket is gone makes the other side's system report "port unreachable" on its
+/// next receive (`ECONNREFUSED` on Linux's connected sockets, `WSAECONNRESET` on Windows, even on
+/// the server's one unconnected socket): that ends neither the server, nor any session, nor the
+/// client whose server vanished.
+#[test]
+fn vanished_peers_end_no_session() {
+    let mut server = udp_server(Settings::default());
+    let mut stays = udp_client(&server, &ecdsa_identity().certificate_pem);
+    let mut goes = udp_client(&server, &ecdsa_identity().certificate_pem);
+    connect(&mut server, &mut stays);
+    connect(&mut server, &mut goes);
+    let gone = local_addr(&goes);
+    drop(goes);
+
+    for i in 0..3u8 {
+        server.send_to(gone, &[i]).unwrap();
+    }
+    stays.send(b"still here").unwrap();
+    let stays_addr = local_addr(&stays);
+    poll_until("the packet of the client that stayed", |now| {
+        server.poll(now).expect("the server keeps running");
+        stays.poll(now).unwrap();
+        server
+            .session_mut(&stays_addr)
+            .is_some_and(|s| s.recv().is_some())
+    });
+    assert_eq!(server_status(&mut server, gone), Some(Status::Connected));
+    assert_eq!(server.send_to(gone, b"again"), Ok(()));
+
+    // Now the client's server goes away: the client's sends bounce (on loopback the report
+    // is queued before `send` returns), its session stays.
+    drop(server);
+    for _ in 0..3 {
+        stays.send(b"anyone?").unwrap();
+        stays
+            .poll(Instant::now())
+            .expect("the client keeps running");
+    }
+    assert_eq!(stays.session().status(), Status::Connected);
+}

@@ -12,6 +12,7 @@ mod class_enum;
 mod dtls_server;
 mod godot_logger;
 mod godot_pem;
+mod godot_trust;
 mod handed_out;
 mod nullable;
 mod packet_peer_dtls;

@@ -19,7 +19,7 @@ use crate::nullable::Nullable;
 use crate::status_enum::PeerStatus;
 use crate::tuning::tuned_class;
 use crate::udp_transport::GodotUdp;
-use crate::{godot_logger, godot_pem, misuse, tuning};
+use crate::{godot_logger, godot_pem, godot_trust, misuse, tuning};
 
 tuned_class! {
     /// A DTLS client or server-side connection over a connected [PacketPeerUDP], backed by OpenSSL.
@@ -509,6 +509,10 @@ impl OpenSSLPacketPeerDtls {
         let settings = match self.settings() {
             Ok(s) => s,
             Err(e) => return misuse(CLASS, method, Error::ERR_INVALID_PARAMETER, e),
+        };
+        let verification = match godot_trust::godot_roots(verification) {
+            Ok(v) => v,
+            Err(why) => return misuse(CLASS, method, Error::ERR_FILE_CANT_OPEN, why),
         };
         let config = ClientConfig {
             verification,

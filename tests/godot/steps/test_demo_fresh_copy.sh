@@ -31,7 +31,8 @@ if [ "$(cd "$ADDON_SRC" && pwd -P)" != "$(cd "$REPO/addons/openssl_dtls" 2>/dev/
     echo "   addon from $ADDON_SRC"
 fi
 check "addons/ is a real directory, not a symlink" test ! -L "$copy/addons"
-check "the addon's library is in the copy" test -f "$copy/addons/openssl_dtls/bin/libopenssl_dtls.so"
+has_library() { compgen -G "$1/bin/*openssl_dtls*" >/dev/null; }
+check "the addon's library is in the copy" has_library "$copy/addons/openssl_dtls"
 check "the addon's .gdextension is in the copy" test -f "$copy/addons/openssl_dtls/openssl_dtls.gdextension"
 check "no .godot folder" test ! -e "$copy/.godot"
 export XDG_DATA_HOME="$tmp/xdg/data" XDG_CONFIG_HOME="$tmp/xdg/config" XDG_CACHE_HOME="$tmp/xdg/cache"
