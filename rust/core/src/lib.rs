@@ -14,6 +14,7 @@ mod features;
 mod ffi;
 mod packet_queue;
 pub mod pem;
+mod records;
 mod screen;
 mod server;
 mod session;
@@ -35,7 +36,8 @@ pub use packet_queue::PacketQueue;
 pub use server::{Accept, Server, ServerConfig};
 pub use session::{Role, Session, IDLE_BUFFER_RELEASE};
 pub use settings::{
-    max_packet_size_estimate, DtlsVersion, Settings, DEFAULT_CIPHERS, DEFAULT_MTU, MAX_MTU, MIN_MTU,
+    max_packet_size_estimate, DtlsVersion, RecordLayer, Settings, DEFAULT_CIPHERS, DEFAULT_MTU,
+    MAX_MTU, MIN_MTU,
 };
 pub use stats::Stats;
 pub use status::Status;

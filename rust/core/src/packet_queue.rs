@@ -24,6 +24,29 @@ impl PacketQueue {
         self.items.push_back(buf);
     }
 
+    /// A buffer to fill, from the spare ones when there is one; hand it back with
+    /// [`PacketQueue::push_buf`] or [`PacketQueue::recycle`].
+    pub(crate) fn take_spare(&mut self) -> Vec<u8> {
+        let mut buf = self.spare.pop().unwrap_or_default();
+        buf.clear();
+        buf
+    }
+
+    /// Appends `buf` as one packet, without copying it.
+    pub(crate) fn push_buf(&mut self, buf: Vec<u8>) {
+        self.items.push_back(buf);
+    }
+
+    /// The newest packet, to change in place.
+    pub(crate) fn last_mut(&mut self) -> Option<&mut Vec<u8>> {
+        self.items.back_mut()
+    }
+
+    /// The waiting packets, oldest first.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &[u8]> {
+        self.items.iter().map(Vec::as_slice)
+    }
+
     /// Removes and returns the oldest packet.
     pub fn pop(&mut self) -> Option<Vec<u8>> {
         self.items.pop_front()

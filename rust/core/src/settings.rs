@@ -13,6 +13,18 @@ pub enum DtlsVersion {
     Dtls1_2,
 }
 
+/// Which record layer carries a connected session's application data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum RecordLayer {
+    /// Ours (`records/`): once OpenSSL has finished the handshake with an AEAD suite, records
+    /// are sealed and opened on OpenSSL's EVP AEAD and the `SSL` object with all its buffers is
+    /// freed. Other suites stay on OpenSSL's record layer.
+    #[default]
+    Own,
+    /// OpenSSL's DTLS record layer for the session's whole life (to compare the two).
+    OpenSsl,
+}
+
 /// Default UDP payload size: safe across the internet (IPv6 minimum MTU minus headers, rounded down).
 pub const DEFAULT_MTU: usize = 1200;
 /// Smallest MTU OpenSSL accepts for DTLS 1.2 handshakes with ordinary certificates.
@@ -46,6 +58,8 @@ pub struct Settings {
     pub max_version: DtlsVersion,
     /// OpenSSL cipher list string (DTLS 1.2 suites).
     pub cipher_list: String,
+    /// Which record layer carries application data once connected (default ours).
+    pub record_layer: RecordLayer,
 }
 
 impl Default for Settings {
@@ -57,6 +71,7 @@ impl Default for Settings {
             min_version: DtlsVersion::Dtls1_2,
             max_version: DtlsVersion::Dtls1_2,
             cipher_list: DEFAULT_CIPHERS.to_string(),
+            record_layer: RecordLayer::default(),
         }
     }
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use godot::classes::{CryptoKey, X509Certificate};
 use godot::prelude::*;
-use openssl_dtls_core::{DtlsError, DtlsVersion, OwnCertificate, Settings};
+use openssl_dtls_core::{DtlsError, DtlsVersion, OwnCertificate, RecordLayer, Settings};
 
 use crate::godot_pem;
 
@@ -16,6 +16,7 @@ pub fn settings(
     initial_retransmit: f64,
     cipher_list: &GString,
     min_protocol_version: &GString,
+    own_record_layer: bool,
 ) -> Result<Settings, DtlsError> {
     let seconds = |what: &str, s: f64| {
         if s.is_finite() && s > 0.0 && s <= 3600.0 {
@@ -43,6 +44,11 @@ pub fn settings(
         handshake_timeout: seconds("handshake_timeout", handshake_timeout)?,
         initial_retransmit: seconds("initial_retransmit_timeout", initial_retransmit)?,
         cipher_list: cipher_list.to_string(),
+        record_layer: if own_record_layer {
+            RecordLayer::Own
+        } else {
+            RecordLayer::OpenSsl
+        },
         ..Settings::default()
     };
     settings.validate()?;
