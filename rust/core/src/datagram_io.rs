@@ -108,7 +108,7 @@ fn note_written(datagram: &mut [u8], epoch0_offset: u64, last_written: &mut Opti
             seq = seq.wrapping_add(epoch0_offset) & SEQ_MAX;
             set_seq(&mut datagram[at..], seq);
         }
-        if last_written.map_or(true, |last| (header.epoch, seq) > last) {
+        if last_written.is_none_or(|last| (header.epoch, seq) > last) {
             *last_written = Some((header.epoch, seq));
         }
         at += HEADER_LEN + header.len;

@@ -642,10 +642,7 @@ impl Session {
     }
 
     fn read_application(&mut self) {
-        loop {
-            let Some(tls) = self.tls.as_mut() else {
-                break;
-            };
+        while let Some(tls) = self.tls.as_mut() {
             let received = &mut self.received;
             let result = READ_BUFFER.with(|buf| {
                 let mut buf = buf.borrow_mut();

@@ -84,7 +84,7 @@ impl Session {
         }
         let mut out = vec![0u8; len];
         match (self.own_records(), self.tls_ssl()) {
-            (Some(own), _) => own.export(label, context, &mut out)?,
+            (Some(own), _) => own.secrets().export(label, context, &mut out)?,
             (None, Some(ssl)) => ssl.export_keying_material(&mut out, label, context)?,
             (None, None) => return Err(DtlsError::NotConnected(self.status())),
         }

@@ -220,14 +220,9 @@ impl OwnRecords {
         }
     }
 
-    /// RFC 5705 keying material.
-    pub(crate) fn export(
-        &self,
-        label: &str,
-        context: Option<&[u8]>,
-        out: &mut [u8],
-    ) -> Result<(), DtlsError> {
-        self.secrets.export(label, context, out)
+    /// The session's secrets (for RFC 5705 keying material).
+    pub(crate) fn secrets(&self) -> &SessionSecrets {
+        &self.secrets
     }
 
     #[cfg(test)]

@@ -45,7 +45,7 @@ impl Header {
     }
 
     /// The header's 13 bytes (the length field saturates at 65535).
-    pub(crate) fn to_bytes(&self) -> [u8; HEADER_LEN] {
+    pub(crate) fn to_bytes(self) -> [u8; HEADER_LEN] {
         let mut h = [0u8; HEADER_LEN];
         h[0] = self.content_type;
         h[1..3].copy_from_slice(&self.version);
