@@ -540,7 +540,12 @@ impl Session {
         if self.status != Status::Connected {
             return;
         }
-        if self.record_layer == RecordLayer::Own && self.take_over(final_flight) {
+        let Some(tls) = self.tls.as_mut() else {
+            return;
+        };
+        // The handshake is over: no more notes of the peer's protected records.
+        let peer_records = tls.get_mut().stop_recording();
+        if self.record_layer == RecordLayer::Own && self.take_over(&peer_records, final_flight) {
             return;
         }
         // The handshake's record buffers (about 35 KiB) would otherwise stay with the idle
@@ -552,11 +557,10 @@ impl Session {
 
     /// Hands the connected session's records to our record layer and frees OpenSSL's `SSL`
     /// object. False (OpenSSL keeps the records) when the suite is not one ours runs.
-    fn take_over(&mut self, final_flight: Vec<Vec<u8>>) -> bool {
-        let Some(tls) = self.tls.as_mut() else {
+    fn take_over(&mut self, peer_records: &[Vec<u8>], final_flight: Vec<Vec<u8>>) -> bool {
+        let Some(tls) = self.tls.as_ref() else {
             return false;
         };
-        let peer_records = tls.get_mut().stop_recording();
         let Some(last_written) = tls.get_ref().last_written() else {
             return false;
         };
@@ -567,7 +571,7 @@ impl Session {
             ssl: tls.ssl(),
             is_client: self.role == Role::Client,
             last_written,
-            peer_records: &peer_records,
+            peer_records,
             final_flight,
         };
         let own = match OwnRecords::take_over(handover) {
