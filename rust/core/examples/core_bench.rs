@@ -2,8 +2,9 @@
 //! a game loop): echo round trips per second, DTLS against plain UDP, at 64 B and 1 KiB with 32
 //! packets in flight; and server handshakes per second including the cookie round.
 //! Prints medians of several rounds. Run: cargo run --release -p openssl-dtls-core --example core_bench
-//! An argument `plain`, `ours`, `cpu` (the echo without sockets) or `handshake` runs only that
-//! part (for profilers).
+//! Our sessions run on our record layer and, to compare, on OpenSSL's (`impl=openssl_records`).
+//! An argument `plain`, `ours`, `cpu` (the echo without sockets), `cpu_openssl` or `handshake`
+//! runs only that part (for profilers).
 
 #[path = "support/in_memory.rs"]
 mod in_memory;
@@ -12,8 +13,8 @@ use std::net::{SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
 use openssl_dtls_core::{
-    self_signed, Accept, ClientConfig, Connection, Identity, KeyType, Server, ServerConfig,
-    Session, Settings, Status, Transport, UdpTransport, Verification,
+    self_signed, Accept, ClientConfig, Connection, Identity, KeyType, RecordLayer, Server,
+    ServerConfig, Session, Settings, Status, Transport, UdpTransport, Verification,
 };
 
 const IN_FLIGHT: usize = 32;
@@ -121,8 +122,11 @@ fn dtls_pair(
 }
 
 /// DTLS echo through our sessions: round trips per second.
-fn dtls_echo(id: &Identity, size: usize) -> f64 {
-    let settings = Settings::default();
+fn dtls_echo(id: &Identity, size: usize, record_layer: RecordLayer) -> f64 {
+    let settings = Settings {
+        record_layer,
+        ..Settings::default()
+    };
     let (mut client, mut server) = dtls_pair(&mut new_server(id, &settings), id, &settings);
     let payload = vec![7u8; size];
     let mut packet = Vec::new();
@@ -149,8 +153,11 @@ fn dtls_echo(id: &Identity, size: usize) -> f64 {
 
 /// The same echo with the datagrams handed over in memory (no sockets): the CPU the DTLS layer
 /// costs per round trip (two records sealed, two opened), in nanoseconds.
-fn in_memory_echo_ns(id: &Identity, size: usize) -> f64 {
-    let settings = Settings::default();
+fn in_memory_echo_ns(id: &Identity, size: usize, record_layer: RecordLayer) -> f64 {
+    let settings = Settings {
+        record_layer,
+        ..Settings::default()
+    };
     let mut server = new_server(id, &settings);
     let client_config = client_config(id, &settings);
     let (mut client, mut srv) = in_memory::connected_pair(&mut server, &client_config);
@@ -203,15 +210,22 @@ fn main() {
     let part = |name: &str| only.is_empty() || only == name;
     for size in [64usize, 1024] {
         let plain = part("plain").then(|| median((0..ROUNDS).map(|_| plain_echo(size)).collect()));
-        let ours =
-            part("ours").then(|| median((0..ROUNDS).map(|_| dtls_echo(&ecdsa, size)).collect()));
-        let cpu_ns = part("cpu").then(|| {
+        let ours = part("ours").then(|| {
             median(
                 (0..ROUNDS)
-                    .map(|_| in_memory_echo_ns(&ecdsa, size))
+                    .map(|_| dtls_echo(&ecdsa, size, RecordLayer::Own))
                     .collect(),
             )
         });
+        let cpu = |layer| {
+            median(
+                (0..ROUNDS)
+                    .map(|_| in_memory_echo_ns(&ecdsa, size, layer))
+                    .collect(),
+            )
+        };
+        let cpu_ns = part("cpu").then(|| cpu(RecordLayer::Own));
+        let cpu_openssl_ns = part("cpu_openssl").then(|| cpu(RecordLayer::OpenSsl));
         if let Some(plain) = plain {
             println!("echo {size:>5} B: plain UDP {plain:>9.0} rt/s");
             println!("BENCH name=core_echo_{size} impl=plain value={plain:.0} unit=rt/s");
@@ -224,8 +238,12 @@ fn main() {
             println!("echo {size:>5} B: ours/plain {:.2}", ours / plain);
         }
         if let Some(ns) = cpu_ns {
-            println!("echo {size:>5} B without sockets: {ns:.0} ns of CPU per round trip (2 records sealed, 2 opened)");
+            println!("echo {size:>5} B without sockets: {ns:.0} ns of CPU per round trip (2 records sealed, 2 opened), our record layer");
             println!("BENCH name=core_echo_cpu_{size} impl=ours value={ns:.0} unit=ns");
+        }
+        if let Some(ns) = cpu_openssl_ns {
+            println!("echo {size:>5} B without sockets: {ns:.0} ns of CPU per round trip, OpenSSL's record layer");
+            println!("BENCH name=core_echo_cpu_{size} impl=openssl_records value={ns:.0} unit=ns");
         }
     }
     if !part("handshake") {

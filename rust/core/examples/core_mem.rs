@@ -1,7 +1,8 @@
 //! Memory per idle established client+server session pair (in memory, no sockets): VmRSS growth
-//! over N pairs. Run: cargo run --release -p openssl-dtls-core --example core_mem [N]
+//! over N pairs, on our record layer and then on OpenSSL's (`impl=openssl_records`).
+//! Run: cargo run --release -p openssl-dtls-core --example core_mem [N]
 //! SKIP_HELLO=1: no application packet after the handshake; NO_IDLE=1: measured before the idle
-//! buffer release.
+//! buffer release (which only OpenSSL's record layer needs).
 
 #[path = "support/in_memory.rs"]
 mod in_memory;
@@ -9,8 +10,8 @@ mod in_memory;
 use std::time::{Duration, Instant};
 
 use openssl_dtls_core::{
-    self_signed, ClientConfig, KeyType, Server, ServerConfig, Session, Settings, Verification,
-    IDLE_BUFFER_RELEASE,
+    self_signed, ClientConfig, KeyType, RecordLayer, Server, ServerConfig, Session, Settings,
+    Verification, IDLE_BUFFER_RELEASE,
 };
 
 fn rss_kib() -> u64 {
@@ -55,31 +56,34 @@ fn main() {
         Duration::from_secs(3600),
     )
     .expect("cert");
-    let settings = Settings::default();
-    let mut sc = ServerConfig::new(id.certificate_pem.clone(), id.private_key_pem.clone());
-    sc.settings = settings.clone();
-    let mut server = Server::new(&sc, Instant::now()).expect("server");
-    let cc = ClientConfig {
-        verification: Verification::TrustedPem(id.certificate_pem.clone()),
-        hostname: Some("localhost".into()),
-        settings,
-        ..ClientConfig::default()
-    };
     let mut held = Vec::new();
-    for _ in 0..16 {
-        held.push(pair(&mut server, &cc));
+    for (record_layer, label) in [
+        (RecordLayer::Own, "ours"),
+        (RecordLayer::OpenSsl, "openssl_records"),
+    ] {
+        let settings = Settings {
+            record_layer,
+            ..Settings::default()
+        };
+        let mut sc = ServerConfig::new(id.certificate_pem.clone(), id.private_key_pem.clone());
+        sc.settings = settings.clone();
+        let mut server = Server::new(&sc, Instant::now()).expect("server");
+        let cc = ClientConfig {
+            verification: Verification::TrustedPem(id.certificate_pem.clone()),
+            hostname: Some("localhost".into()),
+            settings,
+            ..ClientConfig::default()
+        };
+        for _ in 0..16 {
+            held.push(pair(&mut server, &cc));
+        }
+        let before = rss_kib();
+        for _ in 0..n {
+            held.push(pair(&mut server, &cc));
+        }
+        let after = rss_kib();
+        let per_pair = after.saturating_sub(before) as f64 / n as f64;
+        println!("{label}: {n} pairs: VmRSS {before} -> {after} KiB, {per_pair:.1} KiB per pair");
+        println!("BENCH name=core_mem_pair impl={label} value={per_pair:.1} unit=KiB");
     }
-    let before = rss_kib();
-    for _ in 0..n {
-        held.push(pair(&mut server, &cc));
-    }
-    let after = rss_kib();
-    println!(
-        "{n} pairs: VmRSS {before} -> {after} KiB, {:.1} KiB per pair",
-        (after - before) as f64 / n as f64
-    );
-    println!(
-        "BENCH name=core_mem_pair impl=ours value={:.1} unit=KiB",
-        (after - before) as f64 / n as f64
-    );
 }

@@ -1,9 +1,16 @@
 //! The in-memory "socket" under OpenSSL: one read hands over exactly one datagram, one write
-//! produces exactly one datagram. This is what makes the session sans-IO.
+//! produces exactly one datagram. This is what makes the session sans-IO. It also notes what
+//! our record layer needs when it takes over: the last record OpenSSL wrote, and the protected
+//! records of the peer OpenSSL was given during the handshake.
 
 use std::io::{self, Read, Write};
 
+use crate::records::header::{records, set_seq, Header, HEADER_LEN, SEQ_MAX};
 use crate::PacketQueue;
+
+/// How many of the peer's protected handshake-time records are remembered (its Finished, a few
+/// retransmissions of it, application data right behind it).
+const PEER_RECORDS_KEPT: usize = 8;
 
 /// Datagram pipe between a session and OpenSSL's BIO.
 #[derive(Default, Debug)]
@@ -16,13 +23,21 @@ pub(crate) struct DatagramIo {
     /// Added to the record sequence number of every epoch-0 record written (see
     /// [`DatagramIo::continue_after_listen`]).
     epoch0_seq_offset: u64,
+    /// Epoch and sequence number of the newest record OpenSSL wrote.
+    last_written: Option<(u16, u64)>,
+    /// Records of epoch > 0 delivered to OpenSSL while `recording` (newest last).
+    peer_records: Vec<Vec<u8>>,
+    /// Whether delivered protected records are remembered (until the handshake ends).
+    recording: bool,
 }
 
-/// DTLS record header: type (1), version (2), epoch (2), sequence number (6), length (2).
-const RECORD_HEADER_LEN: usize = 13;
-const SEQ_MASK: u64 = (1 << 48) - 1;
-
 impl DatagramIo {
+    /// Remembers the peer's protected records from now until [`DatagramIo::stop_recording`].
+    pub(crate) fn start_recording(&mut self) {
+        self.recording = true;
+        self.peer_records.clear();
+    }
+
     /// Offers one received datagram to OpenSSL's next read.
     pub(crate) fn deliver(&mut self, datagram: &[u8]) {
         self.inbox.clear();
@@ -30,6 +45,28 @@ impl DatagramIo {
         // An empty datagram is never offered: OpenSSL would read its 0 bytes as end of file and
         // fail the session, so anyone able to send one empty UDP datagram could end it.
         self.inbox_full = !datagram.is_empty();
+        if self.recording {
+            for (at, header, body) in records(datagram) {
+                if header.epoch > 0 {
+                    if self.peer_records.len() == PEER_RECORDS_KEPT {
+                        self.peer_records.remove(0);
+                    }
+                    let end = at + HEADER_LEN + body.len();
+                    self.peer_records.push(datagram[at..end].to_vec());
+                }
+            }
+        }
+    }
+
+    /// Ends the handshake-time notes and hands over the peer's protected records.
+    pub(crate) fn stop_recording(&mut self) -> Vec<Vec<u8>> {
+        self.recording = false;
+        std::mem::take(&mut self.peer_records)
+    }
+
+    /// Epoch and sequence number of the newest record OpenSSL wrote.
+    pub(crate) fn last_written(&self) -> Option<(u16, u64)> {
+        self.last_written
     }
 
     /// True while the datagram offered last has not been read by OpenSSL.
@@ -59,28 +96,28 @@ impl DatagramIo {
     pub(crate) fn continue_after_listen(&mut self, client_hello_seq: u64) {
         self.epoch0_seq_offset = client_hello_seq.saturating_sub(1);
     }
+}
 
-    fn renumber_epoch0(&self, datagram: &mut [u8]) {
-        let mut at = 0;
-        while let Some(header) = datagram.get_mut(at..at + RECORD_HEADER_LEN) {
-            let len = usize::from(u16::from_be_bytes([header[11], header[12]]));
-            if header[3..5] == [0, 0] {
-                if let Some(seq) = record_seq(header) {
-                    let seq = seq.wrapping_add(self.epoch0_seq_offset) & SEQ_MASK;
-                    header[5..11].copy_from_slice(&seq.to_be_bytes()[2..]);
-                }
-            }
-            at += RECORD_HEADER_LEN + len;
+/// Renumbers the epoch-0 records of a datagram OpenSSL wrote in place (adding `epoch0_offset`)
+/// and keeps in `last_written` the newest (epoch, sequence number) written.
+fn note_written(datagram: &mut [u8], epoch0_offset: u64, last_written: &mut Option<(u16, u64)>) {
+    let mut at = 0;
+    while let Some(header) = datagram.get(at..).and_then(Header::parse) {
+        let mut seq = header.seq;
+        if header.epoch == 0 && epoch0_offset != 0 {
+            seq = seq.wrapping_add(epoch0_offset) & SEQ_MAX;
+            set_seq(&mut datagram[at..], seq);
         }
+        if last_written.is_none_or(|last| (header.epoch, seq) > last) {
+            *last_written = Some((header.epoch, seq));
+        }
+        at += HEADER_LEN + header.len;
     }
 }
 
 /// The 48-bit record sequence number of the record starting at `record[0]`.
 pub(crate) fn record_seq(record: &[u8]) -> Option<u64> {
-    let seq = record.get(5..11)?;
-    let mut bytes = [0u8; 8];
-    bytes[2..].copy_from_slice(seq);
-    Some(u64::from_be_bytes(bytes))
+    Header::parse(record).map(|h| h.seq)
 }
 
 impl Read for DatagramIo {
@@ -98,12 +135,9 @@ impl Read for DatagramIo {
 
 impl Write for DatagramIo {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        if self.epoch0_seq_offset == 0 {
-            self.outgoing.push(buf);
-        } else {
-            let mut datagram = buf.to_vec();
-            self.renumber_epoch0(&mut datagram);
-            self.outgoing.push(&datagram);
+        self.outgoing.push(buf);
+        if let Some(datagram) = self.outgoing.last_mut() {
+            note_written(datagram, self.epoch0_seq_offset, &mut self.last_written);
         }
         Ok(buf.len())
     }

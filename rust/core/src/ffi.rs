@@ -1,5 +1,5 @@
 //! The few OpenSSL DTLS entry points the `openssl` crate does not bind: the DTLS timer macros,
-//! `DTLSv1_listen`, `DTLS_get_data_mtu` and `DTLS_set_timer_cb`.
+//! `DTLSv1_listen`, `DTLS_get_data_mtu` and `DTLS_set_timer_cb`; and alert names.
 
 use std::time::Duration;
 
@@ -42,6 +42,18 @@ pub(crate) fn set_psk_identity_hint(
     } else {
         Err(openssl::error::ErrorStack::get().into())
     }
+}
+
+/// OpenSSL's name of a TLS alert description, e.g. "handshake failure".
+pub(crate) fn alert_description(description: u8) -> String {
+    // SAFETY: SSL_alert_desc_string_long takes any int and returns a pointer to a static
+    // NUL-terminated string ("unknown" for values it does not know), never null.
+    let name = unsafe {
+        std::ffi::CStr::from_ptr(openssl_sys::SSL_alert_desc_string_long(c_int::from(
+            description,
+        )))
+    };
+    name.to_string_lossy().into_owned()
 }
 
 /// Time left on the DTLS retransmission timer, or `None` when it is not running.

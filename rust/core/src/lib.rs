@@ -15,6 +15,7 @@ mod features;
 mod ffi;
 mod packet_queue;
 pub mod pem;
+mod records;
 mod screen;
 mod server;
 mod session;
@@ -37,8 +38,9 @@ pub use packet_queue::PacketQueue;
 pub use server::{Accept, Server, ServerConfig};
 pub use session::{Role, Session, IDLE_BUFFER_RELEASE};
 pub use settings::{
-    max_packet_size_estimate, DtlsVersion, Settings, DEFAULT_CIPHERS, DEFAULT_IDLE_TIMEOUT,
-    DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_PACKETS, DEFAULT_MTU, MAX_MTU, MIN_MTU,
+    max_packet_size_estimate, DtlsVersion, RecordLayer, Settings, DEFAULT_CIPHERS,
+    DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_PACKETS, DEFAULT_MTU,
+    MAX_MTU, MIN_MTU,
 };
 pub use stats::Stats;
 pub use status::Status;

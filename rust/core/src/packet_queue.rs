@@ -49,6 +49,48 @@ impl PacketQueue {
         Some(packet)
     }
 
+    /// A buffer to fill, from the spare ones when there is one; hand it back with
+    /// [`PacketQueue::push_buf`] or [`PacketQueue::recycle`].
+    pub(crate) fn take_spare(&mut self) -> Vec<u8> {
+        let mut buf = self.spare.pop().unwrap_or_default();
+        buf.clear();
+        buf
+    }
+
+    /// Appends `buf` as one packet, without copying it.
+    pub(crate) fn push_buf(&mut self, buf: Vec<u8>) {
+        self.bytes += buf.len();
+        self.items.push_back(buf);
+    }
+
+    /// Appends `buf` as one packet, without copying it, unless the bounds of
+    /// [`PacketQueue::push_bounded`] forbid it; then `buf` goes back to the spare buffers and
+    /// false is returned.
+    pub(crate) fn push_buf_bounded(
+        &mut self,
+        buf: Vec<u8>,
+        max_packets: usize,
+        max_bytes: usize,
+    ) -> bool {
+        let over_bytes = !self.items.is_empty() && self.bytes + buf.len() > max_bytes;
+        if self.items.len() >= max_packets || over_bytes {
+            self.recycle(buf);
+            return false;
+        }
+        self.push_buf(buf);
+        true
+    }
+
+    /// The newest packet, to change in place.
+    pub(crate) fn last_mut(&mut self) -> Option<&mut Vec<u8>> {
+        self.items.back_mut()
+    }
+
+    /// The waiting packets, oldest first.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &[u8]> {
+        self.items.iter().map(Vec::as_slice)
+    }
+
     /// Removes and returns the oldest packet.
     pub fn pop(&mut self) -> Option<Vec<u8>> {
         self.take_front()

@@ -7,8 +7,11 @@
 //! do not add up, a malformed ChangeCipherSpec or alert, an unknown content type. Such records
 //! are never sent by a real peer, so a datagram that contains one is dropped here whole.
 
-/// DTLS record header: type (1), version (2), epoch (2), sequence number (6), length (2).
-const RECORD_HEADER_LEN: usize = 13;
+use openssl::ssl::SslCipherRef;
+
+use crate::records::header::{records, ALERT, APPLICATION_DATA, CHANGE_CIPHER_SPEC, HANDSHAKE};
+use crate::records::suite::protected_overhead;
+
 /// DTLS handshake header: type (1), length (3), message_seq (2), fragment offset (3) and
 /// fragment length (3).
 const HANDSHAKE_HEADER_LEN: usize = 12;
@@ -17,22 +20,11 @@ const HANDSHAKE_HEADER_LEN: usize = 12;
 /// `SSL_MAX_CERT_LIST_DEFAULT`, which the core never changes). A longer one fails the handshake.
 const MAX_HANDSHAKE_MESSAGE_LEN: usize = 100 * 1024;
 
-const CHANGE_CIPHER_SPEC: u8 = 20;
-const ALERT: u8 = 21;
-const HANDSHAKE: u8 = 22;
-const APPLICATION_DATA: u8 = 23;
-
-/// Smallest protected (epoch > 0) record OpenSSL accepts without failing the session, for a
-/// cipher suite: explicit nonce plus tag for AES-GCM/CCM, the tag alone for ChaCha20-Poly1305
-/// and CCM8. `None` (no cipher negotiated yet) counts as AES-GCM: no genuine protected record
-/// can arrive before then. CBC suites are not screened (OpenSSL drops short ones itself).
-pub(crate) fn min_protected_len(cipher: Option<&str>) -> usize {
-    match cipher {
-        Some(name) if name.contains("CHACHA20") || name.contains("CCM8") => 16,
-        Some(name) if name.contains("GCM") || name.contains("CCM") => 8 + 16,
-        Some(_) => 0,
-        None => 8 + 16,
-    }
+/// Smallest protected (epoch > 0) record OpenSSL accepts without failing the session: the
+/// negotiated suite's explicit nonce plus tag. `None` (no cipher negotiated yet) counts as
+/// AES-GCM: no genuine protected record can arrive before then.
+pub(crate) fn min_protected_len(cipher: Option<&SslCipherRef>) -> usize {
+    cipher.map_or(8 + 16, protected_overhead)
 }
 
 fn u24(b: &[u8]) -> usize {
@@ -67,28 +59,16 @@ fn handshake_fragments_ok(mut body: &[u8]) -> bool {
 /// datagram must be dropped. Bytes after the last whole record are left to OpenSSL, which
 /// ignores them.
 pub(crate) fn acceptable(datagram: &[u8], min_protected_len: usize) -> bool {
-    let mut rest = datagram;
-    while let Some(header) = rest.get(..RECORD_HEADER_LEN) {
-        let content_type = header[0];
-        let epoch = u16::from_be_bytes([header[3], header[4]]);
-        let len = usize::from(u16::from_be_bytes([header[11], header[12]]));
-        let Some(body) = rest.get(RECORD_HEADER_LEN..RECORD_HEADER_LEN + len) else {
-            return true;
-        };
-        let ok = match (content_type, epoch) {
+    records(datagram).all(
+        |(_, header, body)| match (header.content_type, header.epoch) {
             (CHANGE_CIPHER_SPEC, 0) => body == [1],
             (ALERT, 0) => body.len() == 2,
             (HANDSHAKE, 0) => handshake_fragments_ok(body),
             (APPLICATION_DATA, 0) => false,
-            (CHANGE_CIPHER_SPEC..=APPLICATION_DATA, _) => len >= min_protected_len,
+            (CHANGE_CIPHER_SPEC..=APPLICATION_DATA, _) => body.len() >= min_protected_len,
             _ => false,
-        };
-        if !ok {
-            return false;
-        }
-        rest = &rest[RECORD_HEADER_LEN + len..];
-    }
-    true
+        },
+    )
 }
 
 #[cfg(test)]
@@ -116,10 +96,8 @@ mod tests {
 
     #[test]
     fn genuine_shapes_pass() {
-        let gcm = min_protected_len(Some("ECDHE-ECDSA-AES128-GCM-SHA256"));
+        let gcm = min_protected_len(None);
         assert_eq!(gcm, 24);
-        assert_eq!(min_protected_len(Some("ECDHE-RSA-CHACHA20-POLY1305")), 16);
-        assert_eq!(min_protected_len(Some("ECDHE-RSA-AES128-SHA256")), 0);
         assert!(acceptable(
             &record(HANDSHAKE, 0, &fragment(100 * 1024, 0, &[0; 10])),
             gcm

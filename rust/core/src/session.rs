@@ -1,16 +1,23 @@
 //! A sans-IO DTLS session (client or server): datagrams and the time go in; datagrams to send,
-//! decrypted application packets, the next deadline and a status come out.
+//! decrypted application packets, the next deadline and a status come out. OpenSSL does the
+//! handshake; once connected with an AEAD suite, our record layer (`records/`) takes over and
+//! the `SSL` object is freed (unless the settings leave records to OpenSSL).
 
 use std::cell::RefCell;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use openssl::ssl::{ErrorCode, SslStream};
+use openssl::ssl::{ErrorCode, SslRef, SslStream};
 
 use crate::datagram_io::DatagramIo;
 use crate::failure_log::FailureLog;
+use crate::records::{Handover, Outcome, OwnRecords};
+use crate::session_info::ConnectedInfo;
 use crate::settings::{max_packet_size_estimate, MAX_RECORD_PAYLOAD};
-use crate::{contexts, ffi, screen, ClientConfig, DtlsError, PacketQueue, Settings, Stats, Status};
+use crate::{
+    contexts, ffi, screen, ClientConfig, DtlsError, PacketQueue, RecordLayer, Settings, Stats,
+    Status,
+};
 
 /// Largest plaintext of one DTLS record (2^14) plus slack: the read buffer size.
 const MAX_RECORD_PLAINTEXT: usize = 16 * 1024 + 256;
@@ -35,7 +42,16 @@ pub enum Role {
 /// [`Session::recv`]. It never touches a socket or the clock by itself, except that OpenSSL's own
 /// retransmission timer runs on the system's clock, so `now` should be `Instant::now()`.
 pub struct Session {
-    stream: SslStream<DatagramIo>,
+    /// OpenSSL: the handshake, and the records of suites our layer does not run. `None` once
+    /// our record layer has taken over.
+    tls: Option<SslStream<DatagramIo>>,
+    /// Our record layer, once it has taken over.
+    own: Option<Box<OwnRecords>>,
+    /// Datagrams our record layer wrote (OpenSSL's go to its [`DatagramIo`]).
+    outgoing: PacketQueue,
+    /// What the API reads about the connected session, copied out of OpenSSL.
+    info: Option<Box<ConnectedInfo>>,
+    record_layer: RecordLayer,
     role: Role,
     status: Status,
     handshake_deadline: Option<Instant>,
@@ -151,12 +167,22 @@ impl Session {
         session
     }
 
-    fn new(stream: SslStream<DatagramIo>, role: Role, settings: &Settings, now: Instant) -> Self {
+    fn new(
+        mut stream: SslStream<DatagramIo>,
+        role: Role,
+        settings: &Settings,
+        now: Instant,
+    ) -> Self {
         // Its record layers so far (unencrypted, made by SSL_new, set_connect_state or
         // DTLSv1_listen) keep releasing their buffers; the encrypted ones made later keep them.
         ffi::clear_release_buffers_mode(stream.ssl());
+        stream.get_mut().start_recording();
         Session {
-            stream,
+            tls: Some(stream),
+            own: None,
+            outgoing: PacketQueue::default(),
+            info: None,
+            record_layer: settings.record_layer,
             role,
             status: Status::Handshaking,
             handshake_deadline: Some(now + settings.handshake_timeout),
@@ -180,9 +206,40 @@ impl Session {
         }
     }
 
-    /// The OpenSSL session object (for the getters in `session_info.rs`).
-    pub(crate) fn ssl(&self) -> &openssl::ssl::SslRef {
-        self.stream.ssl()
+    /// The OpenSSL session object, while there is one (for `session_info.rs`).
+    pub(crate) fn tls_ssl(&self) -> Option<&SslRef> {
+        self.tls.as_ref().map(SslStream::ssl)
+    }
+
+    /// What was copied out of OpenSSL when the handshake finished.
+    pub(crate) fn info(&self) -> Option<&ConnectedInfo> {
+        self.info.as_deref()
+    }
+
+    /// Our record layer, once it has taken over.
+    pub(crate) fn own_records(&self) -> Option<&OwnRecords> {
+        self.own.as_deref()
+    }
+
+    #[cfg(test)]
+    pub(crate) fn own_records_mut(&mut self) -> Option<&mut OwnRecords> {
+        self.own.as_deref_mut()
+    }
+
+    /// Seals a record of any content type with this session's keys (our record layer only), for
+    /// the fuzz targets: it lets them reach what lies behind authentication.
+    #[cfg(feature = "fuzzing")]
+    #[doc(hidden)]
+    pub fn seal_record_for_fuzzing(&mut self, content_type: u8, payload: &[u8]) -> bool {
+        match &mut self.own {
+            Some(own) => own.seal(content_type, payload, &mut self.outgoing).is_ok(),
+            None => false,
+        }
+    }
+
+    /// True when our record layer carries this session's records (OpenSSL's `SSL` is gone).
+    pub fn uses_own_record_layer(&self) -> bool {
+        self.own.is_some()
     }
 
     /// Client or server.
@@ -218,12 +275,15 @@ impl Session {
 
     /// Negotiated cipher suite name, once connected.
     pub fn cipher(&self) -> Option<&'static str> {
-        self.stream.ssl().current_cipher().map(|c| c.name())
+        match &self.info {
+            Some(info) => info.cipher,
+            None => self.tls_ssl()?.current_cipher().map(|c| c.name()),
+        }
     }
 
     /// Negotiated protocol version ("DTLSv1.2"), once connected.
     pub fn protocol_version(&self) -> Option<&'static str> {
-        (self.status == Status::Connected).then(|| self.stream.ssl().version_str())
+        (self.status == Status::Connected).then(|| self.info.as_ref().map(|i| i.version))?
     }
 
     /// The earliest time [`Session::handle_timeout`] has work to do, if any.
@@ -251,9 +311,32 @@ impl Session {
         self.clock = now;
         self.stats.datagrams_received += 1;
         self.stats.bytes_received += datagram.len() as u64;
+        if let Some(own) = &mut self.own {
+            let bounds = (self.max_queued_packets, self.max_queued_bytes);
+            let delivered =
+                own.handle_datagram(datagram, &mut self.received, bounds, &mut self.outgoing);
+            self.stats.packets_received += delivered.packets;
+            self.stats.packets_dropped += delivered.dropped;
+            if delivered.packets > 0 {
+                // Only authentic records keep a session alive.
+                self.idle.restart(now);
+            }
+            let outcome = delivered.outcome;
+            match outcome {
+                Outcome::Open => {}
+                Outcome::Closed => self.closed_by_peer(),
+                Outcome::Failed(why) => {
+                    self.fail(Status::Error, format!("connection failed: {why}"))
+                }
+            }
+            return;
+        }
+        let Some(tls) = self.tls.as_mut() else {
+            return;
+        };
         let min_protected = match self.connected_min_protected {
             Some(len) => len,
-            None => screen::min_protected_len(self.cipher()),
+            None => screen::min_protected_len(tls.ssl().current_cipher()),
         };
         if !screen::acceptable(datagram, min_protected) {
             log::debug!(
@@ -263,7 +346,7 @@ impl Session {
             );
             return;
         }
-        self.stream.get_mut().deliver(datagram);
+        tls.get_mut().deliver(datagram);
         match self.status {
             Status::Handshaking => self.drive_handshake(now),
             Status::Connected => {
@@ -276,7 +359,9 @@ impl Session {
             }
             _ => {}
         }
-        self.stream.get_mut().discard_unread();
+        if let Some(tls) = self.tls.as_mut() {
+            tls.get_mut().discard_unread();
+        }
         self.update_timer(now);
     }
 
@@ -315,8 +400,11 @@ impl Session {
             return;
         }
         if self.retransmit_at.is_some_and(|at| now >= at) {
-            let before = self.stream.get_ref().outgoing.len();
-            let result = ffi::dtls_handle_timeout(self.stream.ssl());
+            let Some(tls) = self.tls.as_ref() else {
+                return;
+            };
+            let before = tls.get_ref().outgoing.len();
+            let result = ffi::dtls_handle_timeout(tls.ssl());
             if result < 0 {
                 self.fail(
                     Status::Error,
@@ -324,7 +412,11 @@ impl Session {
                 );
                 return;
             }
-            if self.stream.get_ref().outgoing.len() > before {
+            if self
+                .tls
+                .as_ref()
+                .is_some_and(|t| t.get_ref().outgoing.len() > before)
+            {
                 self.stats.retransmissions += 1;
             }
             self.update_timer(now);
@@ -345,7 +437,22 @@ impl Session {
         if packet.is_empty() {
             return Ok(());
         }
-        match self.stream.ssl_write(packet) {
+        if let Some(own) = &mut self.own {
+            return match own.send(packet, &mut self.outgoing) {
+                Ok(()) => {
+                    self.stats.packets_sent += 1;
+                    Ok(())
+                }
+                Err(e) => {
+                    self.fail(Status::Error, format!("sending failed: {e}"));
+                    Err(e)
+                }
+            };
+        }
+        let Some(tls) = self.tls.as_mut() else {
+            return Err(DtlsError::NotConnected(self.status));
+        };
+        match tls.ssl_write(packet) {
             Ok(_) => {
                 self.stats.packets_sent += 1;
                 if self.release_buffers_at.is_none() {
@@ -387,7 +494,11 @@ impl Session {
     /// Hands every datagram waiting to be sent to `send`, oldest first.
     pub fn drain_transmit(&mut self, mut send: impl FnMut(&[u8])) {
         let stats = &mut self.stats;
-        self.stream.get_mut().outgoing.drain_with(|d| {
+        let queue = match &mut self.tls {
+            Some(tls) => &mut tls.get_mut().outgoing,
+            None => &mut self.outgoing,
+        };
+        queue.drain_with(|d| {
             stats.datagrams_sent += 1;
             stats.bytes_sent += d.len() as u64;
             send(d)
@@ -396,7 +507,11 @@ impl Session {
 
     /// The next datagram to send, if any (allocating; [`Session::drain_transmit`] does not).
     pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
-        let d = self.stream.get_mut().outgoing.pop()?;
+        let queue = match &mut self.tls {
+            Some(tls) => &mut tls.get_mut().outgoing,
+            None => &mut self.outgoing,
+        };
+        let d = queue.pop()?;
         self.stats.datagrams_sent += 1;
         self.stats.bytes_sent += d.len() as u64;
         Some(d)
@@ -404,15 +519,22 @@ impl Session {
 
     /// True when datagrams wait to be sent.
     pub fn has_transmit(&self) -> bool {
-        !self.stream.get_ref().outgoing.is_empty()
+        match &self.tls {
+            Some(tls) => !tls.get_ref().outgoing.is_empty(),
+            None => !self.outgoing.is_empty(),
+        }
     }
 
     /// Closes the session: a connected one sends close_notify (ready in
     /// [`Session::drain_transmit`]). The status becomes disconnected; received packets are dropped.
     pub fn close(&mut self) {
         if self.status == Status::Connected {
-            // The result says whether the peer's close_notify came too; either way we are done.
-            let _ = self.stream.shutdown();
+            if let Some(own) = &mut self.own {
+                own.close(&mut self.outgoing);
+            } else if let Some(tls) = &mut self.tls {
+                // The result says whether the peer's close_notify came too; either way we are done.
+                let _ = tls.shutdown();
+            }
         }
         if self.status.is_active() {
             self.status = Status::Disconnected;
@@ -435,24 +557,43 @@ impl Session {
         self.retransmit_at = None;
         self.release_buffers_at = None;
         self.idle.at = None;
-        self.stream.get_mut().shrink();
+        if let Some(tls) = &mut self.tls {
+            tls.get_mut().shrink();
+        }
+        self.outgoing.shed();
+        // The session's keys go (wiped as they drop); what it queued to send stays.
+        self.own = None;
     }
 
     fn drive_handshake(&mut self, now: Instant) {
-        match self.stream.do_handshake() {
-            Ok(()) => self.on_connected(now),
+        let Some(tls) = self.tls.as_mut() else {
+            return;
+        };
+        let before = tls.get_ref().outgoing.len();
+        match tls.do_handshake() {
+            Ok(()) => {
+                // What this last step wrote is our last flight, if we sent the last one.
+                let flight = tls.get_ref().outgoing.iter().skip(before);
+                let final_flight = flight.map(<[u8]>::to_vec).collect();
+                self.on_connected(now, final_flight)
+            }
             Err(e) if is_retry(&e) => {}
             Err(e) => self.fail_handshake(&e),
         }
         self.update_timer(now);
     }
 
-    fn on_connected(&mut self, now: Instant) {
+    fn on_connected(&mut self, now: Instant, final_flight: Vec<Vec<u8>>) {
+        let Some(tls) = self.tls.as_ref() else {
+            return;
+        };
+        let ssl = tls.ssl();
         self.status = Status::Connected;
         self.handshake_deadline = None;
         self.idle.restart(now);
-        self.connected_min_protected = Some(screen::min_protected_len(self.cipher()));
-        let data_mtu = ffi::dtls_data_mtu(self.stream.ssl());
+        self.info = Some(Box::new(ConnectedInfo::of(ssl)));
+        self.connected_min_protected = Some(screen::min_protected_len(ssl.current_cipher()));
+        let data_mtu = ffi::dtls_data_mtu(ssl);
         if data_mtu > 0 {
             // OpenSSL refuses (and fails the session on) records above 2^14 bytes, which a
             // large MTU would otherwise allow.
@@ -461,11 +602,22 @@ impl Session {
         log::debug!(
             "DTLS {:?} handshake complete: {} {}",
             self.role,
-            self.stream.ssl().version_str(),
+            ssl.version_str(),
             self.cipher().unwrap_or("?")
         );
         // Application data may have come in the same datagram as the last handshake message.
         self.read_application();
+        if self.status != Status::Connected {
+            return;
+        }
+        let Some(tls) = self.tls.as_mut() else {
+            return;
+        };
+        // The handshake is over: no more notes of the peer's protected records.
+        let peer_records = tls.get_mut().stop_recording();
+        if self.record_layer == RecordLayer::Own && self.take_over(&peer_records, final_flight) {
+            return;
+        }
         // The handshake's record buffers (about 35 KiB) would otherwise stay with the idle
         // session; while OpenSSL still holds unread data they go after the next quiet spell.
         if !self.release_idle_buffers() {
@@ -473,17 +625,75 @@ impl Session {
         }
     }
 
+    /// Hands the connected session's records to our record layer and frees OpenSSL's `SSL`
+    /// object. False (OpenSSL keeps the records) when the suite is not one ours runs.
+    fn take_over(&mut self, peer_records: &[Vec<u8>], final_flight: Vec<Vec<u8>>) -> bool {
+        let Some(tls) = self.tls.as_ref() else {
+            return false;
+        };
+        let Some(last_written) = tls.get_ref().last_written() else {
+            return false;
+        };
+        if ffi::has_pending(tls.ssl()) {
+            return false;
+        }
+        let handover = Handover {
+            ssl: tls.ssl(),
+            is_client: self.role == Role::Client,
+            last_written,
+            peer_records,
+            final_flight,
+        };
+        let own = match OwnRecords::take_over(handover) {
+            Some(Ok(own)) => own,
+            Some(Err(e)) => {
+                log::warn!(
+                    "DTLS {:?} session keeps OpenSSL's record layer: {e}",
+                    self.role
+                );
+                return false;
+            }
+            None => return false,
+        };
+        if let Some(mut tls) = self.tls.take() {
+            self.outgoing = std::mem::take(&mut tls.get_mut().outgoing);
+        }
+        let room = self.mtu.saturating_sub(own.overhead());
+        self.max_packet = room.min(MAX_RECORD_PAYLOAD);
+        self.own = Some(Box::new(own));
+        self.retransmit_at = None;
+        self.release_buffers_at = None;
+        self.received.shed();
+        true
+    }
+
     /// Gives OpenSSL's record buffers back while nothing is pending (they are reallocated on the
     /// next record): call it for sessions expected to stay idle for a while. Returns true when
-    /// the buffers were released.
+    /// the buffers were released (always with our record layer, which keeps none).
     pub fn release_idle_buffers(&mut self) -> bool {
-        self.stream.get_mut().shrink();
         self.received.shed();
-        ffi::free_buffers(self.stream.ssl())
+        self.outgoing.shed();
+        match &mut self.tls {
+            Some(tls) => {
+                tls.get_mut().shrink();
+                ffi::free_buffers(tls.ssl())
+            }
+            None => true,
+        }
+    }
+
+    /// The peer sent close_notify (already answered).
+    fn closed_by_peer(&mut self) {
+        self.status = Status::Disconnected;
+        self.release_buffers();
+        log::debug!("DTLS {:?} session closed by the peer", self.role);
     }
 
     fn fail_handshake(&mut self, e: &openssl::ssl::Error) {
-        let verify = self.stream.ssl().verify_result();
+        let Some(tls) = self.tls.as_ref() else {
+            return;
+        };
+        let verify = tls.ssl().verify_result();
         let raw = verify.as_raw();
         if raw == openssl_sys::X509_V_ERR_HOSTNAME_MISMATCH
             || raw == openssl_sys::X509_V_ERR_IP_ADDRESS_MISMATCH
@@ -506,35 +716,32 @@ impl Session {
     }
 
     fn read_application(&mut self) {
-        loop {
+        while let Some(tls) = self.tls.as_mut() {
+            let received = &mut self.received;
+            let (max_packets, max_bytes) = (self.max_queued_packets, self.max_queued_bytes);
             let result = READ_BUFFER.with(|buf| {
                 let mut buf = buf.borrow_mut();
-                let n = self.stream.ssl_read(&mut buf)?;
-                let (max_packets, max_bytes) = (self.max_queued_packets, self.max_queued_bytes);
-                if !self
-                    .received
-                    .push_bounded(&buf[..n], max_packets, max_bytes)
-                {
-                    self.stats.packets_dropped += 1;
-                }
-                Ok::<usize, openssl::ssl::Error>(n)
+                let n = tls.ssl_read(&mut buf)?;
+                let dropped = !received.push_bounded(&buf[..n], max_packets, max_bytes);
+                Ok::<bool, openssl::ssl::Error>(dropped)
             });
             match result {
-                Ok(_) => {
+                Ok(dropped) => {
                     self.stats.packets_received += 1;
+                    if dropped {
+                        self.stats.packets_dropped += 1;
+                    }
                     // Nothing left of this datagram: skip the read that would only say so
                     // (a failing SSL_read costs about as much as a successful one).
-                    if !self.stream.get_ref().has_unread() && !ffi::has_pending(self.stream.ssl()) {
+                    if !tls.get_ref().has_unread() && !ffi::has_pending(tls.ssl()) {
                         break;
                     }
                 }
                 Err(e) if is_retry(&e) => break,
                 Err(e) if e.code() == ErrorCode::ZERO_RETURN => {
                     // The peer sent close_notify: answer it and stop.
-                    let _ = self.stream.shutdown();
-                    self.status = Status::Disconnected;
-                    self.release_buffers();
-                    log::debug!("DTLS {:?} session closed by the peer", self.role);
+                    let _ = tls.shutdown();
+                    self.closed_by_peer();
                     break;
                 }
                 Err(e) => {
@@ -550,16 +757,17 @@ impl Session {
 
     /// Records that OpenSSL's record buffers are in use: they go back after a quiet spell.
     fn note_activity(&mut self, now: Instant) {
-        if self.status == Status::Connected {
+        if self.status == Status::Connected && self.tls.is_some() {
             self.release_buffers_at = Some(now + IDLE_BUFFER_RELEASE);
         }
     }
 
     fn update_timer(&mut self, now: Instant) {
-        self.retransmit_at = if self.status.is_active() {
-            ffi::dtls_get_timeout(self.stream.ssl()).map(|left| now + left)
-        } else {
-            None
+        self.retransmit_at = match &self.tls {
+            Some(tls) if self.status.is_active() => {
+                ffi::dtls_get_timeout(tls.ssl()).map(|left| now + left)
+            }
+            _ => None,
         };
     }
 

@@ -13,6 +13,18 @@ pub enum DtlsVersion {
     Dtls1_2,
 }
 
+/// Which record layer carries a connected session's application data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum RecordLayer {
+    /// Ours (`records/`): once OpenSSL has finished the handshake with an AEAD suite, records
+    /// are sealed and opened on OpenSSL's EVP AEAD and the `SSL` object with all its buffers is
+    /// freed. Other suites stay on OpenSSL's record layer.
+    #[default]
+    Own,
+    /// OpenSSL's DTLS record layer for the session's whole life (to compare the two).
+    OpenSsl,
+}
+
 /// Default UDP payload size: safe across the internet (IPv6 minimum MTU minus headers, rounded down).
 pub const DEFAULT_MTU: usize = 1200;
 /// Smallest MTU OpenSSL accepts for DTLS 1.2 handshakes with ordinary certificates.
@@ -67,6 +79,8 @@ pub struct Settings {
     /// Most bytes of received packets waiting to be read (default 64 KiB); beyond, as above.
     /// At least one packet of any size is always kept.
     pub max_queued_bytes: usize,
+    /// Which record layer carries application data once connected (default ours).
+    pub record_layer: RecordLayer,
 }
 
 impl Default for Settings {
@@ -81,6 +95,7 @@ impl Default for Settings {
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             max_queued_packets: DEFAULT_MAX_QUEUED_PACKETS,
             max_queued_bytes: DEFAULT_MAX_QUEUED_BYTES,
+            record_layer: RecordLayer::default(),
         }
     }
 }

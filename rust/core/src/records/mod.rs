@@ -1,0 +1,18 @@
+//! Records of the established epoch in a layer of our own. OpenSSL does every handshake; once a
+//! session is connected with an AEAD suite, its records are sealed and opened here on OpenSSL's
+//! EVP AEAD and the `SSL` object with its buffers is freed (the split kernel TLS makes).
+//! One job per file: the record header (also used by the screen and the datagram pipe), the
+//! suite's parameters, the keys, one record's AEAD, the replay window, one epoch's protection,
+//! and the connected session's record handling.
+
+mod aead;
+mod connected;
+mod epoch;
+pub(crate) mod header;
+mod keys;
+mod replay;
+pub(crate) mod suite;
+#[cfg(test)]
+mod tests;
+
+pub(crate) use connected::{Handover, Outcome, OwnRecords};
