@@ -1,9 +1,13 @@
 //! Running DTLS programs no one here wrote (OpenSSL's `s_server`/`s_client`, GnuTLS's
 //! `gnutls-serv`/`gnutls-cli`) as peers of the core: a child process guard that kills the
 //! program on every path, its output as lines read with a deadline, a temporary directory for
-//! certificate files, free ports, and a poll loop for our side.
+//! certificate files, free ports, a poll loop for our side, and the long echoes run through
+//! each peer on our record layer (`echo.rs`).
 
 #![allow(dead_code)]
+
+mod echo;
+pub use echo::*;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, UdpSocket};
