@@ -1,7 +1,9 @@
 //! Interoperability with OpenSSL's own command line peers (the system `openssl` program, not
 //! the OpenSSL built into this crate): our client against `openssl s_server -dtls1_2`, and
 //! `openssl s_client -dtls1_2` against our `UdpServer`. Data goes both ways: s_server and
-//! s_client send what they read on standard input and print what they receive.
+//! s_client send what they read on standard input and print what they receive. Both run on
+//! our record layer; with ECDSA each ends with a long echo through the program's standard
+//! streams (the test plays the echo on the other end of the pipe) and a close_notify.
 
 mod common;
 mod peers;
@@ -54,6 +56,10 @@ impl Credentials {
     }
 }
 
+/// Lines of the long echoes: s_server and s_client relay through their standard streams to the
+/// test (a pipe each way); 100,000 take 2.5-3.5 s on a busy 2-core machine.
+const LINE_ECHO: u32 = 100_000;
+
 fn openssl_version() -> String {
     let out = std::process::Command::new("openssl")
         .arg("version")
@@ -63,7 +69,12 @@ fn openssl_version() -> String {
 }
 
 /// Our `Connection<UdpTransport>` client against `openssl s_server -dtls1_2 -listen`.
-fn our_client_against_s_server(credentials: Credentials, expected_cipher_prefix: &str) {
+/// `echo_lines` lines of a long echo run before the close (none: no long echo).
+fn our_client_against_s_server(
+    credentials: Credentials,
+    expected_cipher_prefix: &str,
+    echo_lines: u32,
+) {
     require_program("openssl", "openssl");
     eprintln!("peer: {}", openssl_version());
     let cert = credentials.file("cert.pem", &credentials.cert);
@@ -121,6 +132,7 @@ fn our_client_against_s_server(credentials: Credentials, expected_cipher_prefix:
         cipher.starts_with(expected_cipher_prefix),
         "cipher {cipher}"
     );
+    assert!(client.session().uses_own_record_layer());
     // s_server's view of the same handshake.
     poll_until(&mut peer, "s_server to report the cipher", |now, peer| {
         client.poll(now).unwrap();
@@ -144,6 +156,10 @@ fn our_client_against_s_server(credentials: Credentials, expected_cipher_prefix:
         peer.saw(|l| l == "hello from rust")
     });
 
+    if echo_lines > 0 {
+        line_echo(&mut client, &mut peer, echo_lines, Origin::Ours);
+    }
+
     // close_notify: s_server sees the connection closed cleanly.
     client.close();
     poll_until(&mut peer, "s_server to see close_notify", |_, peer| {
@@ -156,12 +172,13 @@ fn our_client_against_openssl_s_server_ecdsa_p256() {
     our_client_against_s_server(
         Credentials::self_signed_ecdsa("s-server-ecdsa"),
         "ECDHE-ECDSA-",
+        LINE_ECHO,
     );
 }
 
 #[test]
 fn our_client_against_openssl_s_server_rsa_2048_chain() {
-    our_client_against_s_server(Credentials::rsa_chain("s-server-rsa"), "ECDHE-RSA-");
+    our_client_against_s_server(Credentials::rsa_chain("s-server-rsa"), "ECDHE-RSA-", 0);
 }
 
 /// The one connected session of `server`, if there is one yet.
@@ -173,7 +190,12 @@ fn connected_peer(server: &mut UdpServer) -> Option<SocketAddr> {
 }
 
 /// `openssl s_client -dtls1_2` against our `UdpServer`; s_client verifies our chain and name.
-fn s_client_against_our_server(credentials: Credentials, expected_cipher_prefix: &str) {
+/// `echo_lines` lines of a long echo run before the close (none: no long echo).
+fn s_client_against_our_server(
+    credentials: Credentials,
+    expected_cipher_prefix: &str,
+    echo_lines: u32,
+) {
     require_program("openssl", "openssl");
     eprintln!("peer: {}", openssl_version());
     let ca = credentials.file("ca.pem", &credentials.trusted);
@@ -229,6 +251,10 @@ fn s_client_against_our_server(credentials: Credentials, expected_cipher_prefix:
         peer.transcript()
     );
     assert!(peer.saw(|l| l.contains(&cipher)), "{}", peer.transcript());
+    assert!(server
+        .session_mut(&client_addr)
+        .unwrap()
+        .uses_own_record_layer());
 
     peer.write_line("hello from s_client");
     let mut got = None;
@@ -244,6 +270,14 @@ fn s_client_against_our_server(credentials: Credentials, expected_cipher_prefix:
         server.poll(now).unwrap();
         peer.saw(|l| l == "hello from rust")
     });
+
+    if echo_lines > 0 {
+        let mut ours = ServerEnd {
+            server: &mut server,
+            client: client_addr,
+        };
+        line_echo(&mut ours, &mut peer, echo_lines, Origin::Peer);
+    }
 
     // End of its input makes s_client close the connection with close_notify.
     peer.close_stdin();
@@ -263,12 +297,13 @@ fn openssl_s_client_against_our_server_ecdsa_p256() {
     s_client_against_our_server(
         Credentials::self_signed_ecdsa("s-client-ecdsa"),
         "ECDHE-ECDSA-",
+        LINE_ECHO,
     );
 }
 
 #[test]
 fn openssl_s_client_against_our_server_rsa_2048_chain() {
-    s_client_against_our_server(Credentials::rsa_chain("s-client-rsa"), "ECDHE-RSA-");
+    s_client_against_our_server(Credentials::rsa_chain("s-client-rsa"), "ECDHE-RSA-", 0);
 }
 
 /// A client that trusts another certificate fails against s_server, with the error status.
