@@ -23,40 +23,100 @@ const LINE_WINDOW: u32 = 16;
 /// A packet still missing after this long without any progress was lost on loopback (rare).
 const WRITE_OFF: Duration = Duration::from_millis(200);
 
+/// What an echo has sent and got back so far.
+struct Tally {
+    count: u32,
+    sent: u32,
+    echoed: u32,
+    lost: u32,
+    /// The lowest number that may come back next.
+    next_back: u32,
+    last_progress: Instant,
+    start: Instant,
+}
+
+impl Tally {
+    fn new(count: u32) -> Tally {
+        let now = Instant::now();
+        Tally {
+            count,
+            sent: 0,
+            echoed: 0,
+            lost: 0,
+            next_back: 0,
+            last_progress: now,
+            start: now,
+        }
+    }
+
+    /// True when another packet may be sent now.
+    fn may_send(&self, window: u32) -> bool {
+        self.sent.saturating_sub(self.echoed + self.lost) < window && self.sent < self.count
+    }
+
+    /// Packet `n` is back: it must be one we sent, not seen before, in order.
+    fn back(&mut self, n: u32, now: Instant) {
+        assert!(
+            n >= self.next_back && n < self.sent,
+            "packet {n} is not one we sent, or came back twice or out of order (next {}, {} sent)",
+            self.next_back,
+            self.sent
+        );
+        self.next_back = n + 1;
+        self.echoed += 1;
+        self.last_progress = now;
+    }
+
+    /// Writes off what is in flight after [`WRITE_OFF`] without progress; true when every packet
+    /// came back or was written off.
+    fn done(&mut self, now: Instant) -> bool {
+        if self.sent > self.echoed + self.lost && now.duration_since(self.last_progress) > WRITE_OFF
+        {
+            self.lost = self.sent - self.echoed;
+            self.last_progress = now;
+        }
+        self.echoed + self.lost >= self.count
+    }
+
+    fn report(&self, what: &str) {
+        eprintln!(
+            "{what}: {} of {} packets back in {:?} ({} lost on loopback)",
+            self.echoed,
+            self.count,
+            self.start.elapsed(),
+            self.lost
+        );
+        assert!(self.lost <= self.count / 100, "{} packets lost", self.lost);
+    }
+}
+
 /// Sends `count` numbered 64-byte packets, [`WINDOW`] in flight, to a peer that echoes
 /// datagrams, and checks every one that comes back is one we sent, whole, in order. Almost none
 /// may be lost, and the session must still be connected at the end.
 pub fn long_echo(client: &mut Connection<UdpTransport>, peer: &mut Peer, count: u32) {
-    let start = Instant::now();
-    let (mut sent, mut echoed, mut lost) = (0u32, 0u32, 0u32);
-    let mut next_back = 0u32;
-    let mut last_progress = Instant::now();
+    let mut tally = Tally::new(count);
     poll_until(peer, "the long echo", |now, _| {
-        while sent.saturating_sub(echoed + lost) < WINDOW && sent < count {
+        while tally.may_send(WINDOW) {
             let mut packet = [0x5au8; 64];
-            packet[..4].copy_from_slice(&sent.to_be_bytes());
+            packet[..4].copy_from_slice(&tally.sent.to_be_bytes());
             client.send(&packet).unwrap();
-            sent += 1;
+            tally.sent += 1;
         }
         client.poll(now).unwrap();
         while let Some(echo) = client.session_mut().recv() {
             assert_eq!(echo.len(), 64);
-            let n = u32::from_be_bytes([echo[0], echo[1], echo[2], echo[3]]);
             assert!(
-                n >= next_back && n < sent && echo[4..].iter().all(|b| *b == 0x5a),
-                "packet {n} is not one we sent, or came back twice or out of order"
+                echo[4..].iter().all(|b| *b == 0x5a),
+                "a packet we never sent"
             );
-            next_back = n + 1;
-            echoed += 1;
-            last_progress = now;
+            tally.back(
+                u32::from_be_bytes([echo[0], echo[1], echo[2], echo[3]]),
+                now,
+            );
         }
-        if sent > echoed + lost && now.duration_since(last_progress) > WRITE_OFF {
-            lost = sent - echoed;
-            last_progress = now;
-        }
-        echoed + lost >= count
+        tally.done(now)
     });
-    report("long echo", echoed, count, lost, start);
+    tally.report("long echo");
     assert_eq!(client.session().status(), Status::Connected);
 }
 
@@ -132,14 +192,9 @@ fn line_number(line: &str) -> Option<u32> {
     number.parse().ok()
 }
 
-/// Checks a line back at its origin: one we made, sent, not seen before and in order.
-fn check_back(line: &str, next_back: &mut u32, sent: u32) {
-    let n = line_number(line).unwrap_or_else(|| panic!("a line we never sent: {line:?}"));
-    assert!(
-        n >= *next_back && n < sent,
-        "line {n} came back twice or out of order (next {next_back}, {sent} sent)"
-    );
-    *next_back = n + 1;
+/// The number of a line back at its origin, which must be one we made.
+fn number_back(line: &str) -> u32 {
+    line_number(line).unwrap_or_else(|| panic!("a line we never sent: {line:?}"))
 }
 
 /// Runs `count` numbered lines through the peer and back, [`WINDOW`] in flight, the test
@@ -147,20 +202,18 @@ fn check_back(line: &str, next_back: &mut u32, sent: u32) {
 /// one record, so records are cut into lines; every line is checked where it passes through us
 /// and when it is back at its origin. Almost none may be lost; our end must still be connected.
 pub fn line_echo(ours: &mut impl OurEnd, peer: &mut Peer, count: u32, origin: Origin) {
-    let start = Instant::now();
-    let (mut sent, mut echoed, mut lost) = (0u32, 0u32, 0u32);
-    let mut next_back = 0u32;
+    let mut tally = Tally::new(count);
     let mut read_upto = peer.log.len();
     let mut partial: Vec<u8> = Vec::new();
     let mut records = 0u32;
-    let mut last_progress = Instant::now();
     poll_until(peer, "the long line echo", |now, peer| {
-        while sent.saturating_sub(echoed + lost) < LINE_WINDOW && sent < count {
+        while tally.may_send(LINE_WINDOW) {
+            let line = echo_line(tally.sent);
             match origin {
-                Origin::Ours => ours.send(format!("{}\n", echo_line(sent)).as_bytes()),
-                Origin::Peer => peer.write_line(&echo_line(sent)),
+                Origin::Ours => ours.send(format!("{line}\n").as_bytes()),
+                Origin::Peer => peer.write_line(&line),
             }
-            sent += 1;
+            tally.sent += 1;
         }
         ours.poll(now);
         while let Some(record) = ours.recv() {
@@ -173,11 +226,7 @@ pub fn line_echo(ours: &mut impl OurEnd, peer: &mut Peer, count: u32, origin: Or
                 let line: Vec<u8> = partial.drain(..=end).collect();
                 let line = String::from_utf8_lossy(&line[..end]).into_owned();
                 match origin {
-                    Origin::Ours => {
-                        check_back(&line, &mut next_back, sent);
-                        echoed += 1;
-                        last_progress = now;
-                    }
+                    Origin::Ours => tally.back(number_back(&line), now),
                     Origin::Peer => assert!(line_number(&line).is_some(), "{line:?}"),
                 }
             }
@@ -192,28 +241,12 @@ pub fn line_echo(ours: &mut impl OurEnd, peer: &mut Peer, count: u32, origin: Or
         for line in printed {
             match origin {
                 Origin::Ours => peer.write_line(&line),
-                Origin::Peer => {
-                    check_back(&line, &mut next_back, sent);
-                    echoed += 1;
-                    last_progress = now;
-                }
+                Origin::Peer => tally.back(number_back(&line), now),
             }
         }
-        if sent > echoed + lost && now.duration_since(last_progress) > WRITE_OFF {
-            lost = sent - echoed;
-            last_progress = now;
-        }
-        echoed + lost >= count
+        tally.done(now)
     });
-    report("line echo", echoed, count, lost, start);
+    tally.report("line echo");
     eprintln!("({records} records reached us)");
     assert_eq!(ours.status(), Status::Connected);
-}
-
-fn report(what: &str, echoed: u32, count: u32, lost: u32, start: Instant) {
-    eprintln!(
-        "{what}: {echoed} of {count} packets back in {:?} ({lost} lost on loopback)",
-        start.elapsed()
-    );
-    assert!(lost <= count / 100, "{lost} packets lost");
 }
