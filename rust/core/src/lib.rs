@@ -3,29 +3,21 @@
 //! front of server sessions. [`Connection`] binds a session to a [`Transport`] (one datagram in,
 //! one out); [`UdpTransport`] and [`UdpServer`] do that over `std::net::UdpSocket`.
 
-mod certificates;
-mod client_config;
-mod connection;
-mod contexts;
-mod cookie_jar;
-mod datagram_io;
+mod config;
 mod error;
-mod failure_log;
-mod features;
 mod ffi;
-mod packet_queue;
-pub mod pem;
+mod io;
 mod records;
-mod screen;
 mod server;
 mod session;
-mod session_info;
-mod settings;
-mod stats;
-mod status;
-mod transport;
-mod trust_store;
-mod udp_server;
+
+// Short paths for the modules used across the crate (`crate::settings`, ...).
+pub use config::pem;
+use config::{certificates, client_config, contexts, features, settings, trust_store};
+use io::{connection, transport, udp_server};
+use records::screen;
+use server::{cookie_jar, failure_log};
+use session::{datagram_io, info as session_info, packet_queue, stats, status};
 
 pub use certificates::{generate_key, params_for, self_signed, Identity, KeyType};
 pub use client_config::{ClientConfig, Verification};

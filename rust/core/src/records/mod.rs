@@ -3,7 +3,8 @@
 //! EVP AEAD and the `SSL` object with its buffers is freed (the split kernel TLS makes).
 //! One job per file: the record header (also used by the screen and the datagram pipe), the
 //! suite's parameters, the keys, one record's AEAD, the replay window, one epoch's protection,
-//! and the connected session's record handling.
+//! the connected session's record handling, and the screen that keeps malformed records away
+//! from OpenSSL while it still reads them (handshakes, or records left to its layer).
 
 mod aead;
 mod connected;
@@ -11,6 +12,7 @@ mod epoch;
 pub(crate) mod header;
 mod keys;
 mod replay;
+pub(crate) mod screen;
 pub(crate) mod suite;
 #[cfg(test)]
 mod tests;
