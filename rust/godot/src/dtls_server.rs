@@ -210,6 +210,7 @@ impl OpenSSLDtlsServer {
             match server.accept(now, client.as_bytes(), datagram.as_slice()) {
                 Accept::HelloVerify(reply) => {
                     let _ = udp.put_packet(&PackedByteArray::from(reply.as_slice()));
+                    server.recycle(reply);
                 }
                 Accept::Session(session) => {
                     return OpenSSLPacketPeerDtls::from_accepted(Some((

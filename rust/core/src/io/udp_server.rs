@@ -115,6 +115,7 @@ impl UdpServer {
                 _ => match self.server.accept(now, &peer_bytes(&from), datagram) {
                     Accept::HelloVerify(reply) => {
                         let _ = self.socket.send_to(&reply, from);
+                        self.server.recycle(reply);
                     }
                     Accept::Session(session) => {
                         if self.has_room_for(&from) {

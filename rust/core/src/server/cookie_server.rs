@@ -74,7 +74,8 @@ impl ServerConfig {
 /// What [`Server::accept`] made of a datagram from a client it has no session with.
 #[derive(Debug)]
 pub enum Accept {
-    /// Send this HelloVerifyRequest back to the client; nothing about it was kept.
+    /// Send this HelloVerifyRequest back to the client; nothing about it was kept. Hand the
+    /// buffer back with [`Server::recycle`] afterwards to spare an allocation per ClientHello.
     HelloVerify(Vec<u8>),
     /// The ClientHello carried a valid cookie: a handshaking session, its first flight queued.
     Session(Box<Session>),
@@ -203,6 +204,14 @@ impl Server {
         match reply {
             Some(hello_verify) => Accept::HelloVerify(hello_verify),
             None => Accept::Ignored,
+        }
+    }
+
+    /// Gives a HelloVerifyRequest's buffer back once it is sent, so the next one reuses it: a
+    /// flood of ClientHellos then allocates nothing per datagram in the cookie step.
+    pub fn recycle(&mut self, reply: Vec<u8>) {
+        if let Some(listener) = self.listener.as_mut() {
+            listener.get_mut().outgoing.recycle(reply);
         }
     }
 
