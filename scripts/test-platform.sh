@@ -96,7 +96,7 @@ linux.arm64)
         rm -rf "$addon/openssl_dtls/bin"; mkdir -p "$addon/openssl_dtls/bin"
         cp "$lib" "$addon/openssl_dtls/bin/"
         check "handshake, echo and built-in interop in arm64 Godot" timed "Godot arm64 smoke test" \
-            env GODOT="$godot_arm64" GODOT_TEST_TIMEOUT=900 "$repo/scripts/run-godot-tests.sh" \
+            env GODOT="$godot_arm64" GODOT_TEST_TIMEOUT=900 OPENSSL_DTLS_LONG_ECHO=10000 "$repo/scripts/run-godot-tests.sh" \
             --addon "$addon/openssl_dtls" test_echo test_interop
     fi
     ;;

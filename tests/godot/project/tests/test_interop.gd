@@ -15,7 +15,9 @@ const Certs = preload("res://tests/certs.gd")
 
 ## Packets of the long echo, each way, driven from GDScript (one poll of both sides per round): 100,000 take
 ## about 3 s each way on a busy 2-core machine (the test prints the time).
-const LONG_ECHO := 100_000
+## Packets in the long echo: 100,000, or OPENSSL_DTLS_LONG_ECHO when set (the arm64 smoke test under qemu,
+## where every packet costs tens of times more CPU, runs fewer; scripts/test-platform.sh).
+var LONG_ECHO := int(OS.get_environment("OPENSSL_DTLS_LONG_ECHO")) if OS.has_environment("OPENSSL_DTLS_LONG_ECHO") else 100_000
 const ECHO_WINDOW := 32  ## packets in flight
 const WRITE_OFF_MS := 200  ## a packet missing this long without progress was lost on loopback (rare)
 const CONNECTED := PacketPeerDTLS.STATUS_CONNECTED  ## the addon's class has the same values
@@ -90,9 +92,10 @@ func _interop(client_impl: String, server_impl: String, id_name: String, id: Dic
 
 # LONG_ECHO numbered 64-byte packets from ours, ECHO_WINDOW in flight, each sent back by the built-in as it
 # arrives; every one back must be one we sent, whole, in order; almost none lost; both still connected.
+# Bounded by progress, not by the clock, so a slow machine passes and a stalled session fails: each
+# WRITE_OFF_MS without an echo writes the window off, and the loop stops once more than 1% is lost.
 func _long_echo(pair: Pair, ours: Object, theirs: Object) -> void:
 	var t0 := Time.get_ticks_usec()
-	var deadline := Time.get_ticks_msec() + 15_000
 	var sent := 0
 	var back := 0  # echoes received
 	var lost := 0
@@ -102,7 +105,7 @@ func _long_echo(pair: Pair, ours: Object, theirs: Object) -> void:
 	var packet := PackedByteArray()
 	packet.resize(64)
 	packet.fill(0x5a)
-	while back + lost < LONG_ECHO and Time.get_ticks_msec() < deadline:
+	while back + lost < LONG_ECHO and lost <= LONG_ECHO / 100:
 		while sent - back - lost < ECHO_WINDOW and sent < LONG_ECHO:
 			packet.encode_u32(0, sent)
 			ours.put_packet(packet)
@@ -124,7 +127,7 @@ func _long_echo(pair: Pair, ours: Object, theirs: Object) -> void:
 			last_progress = Time.get_ticks_msec()
 	var ms := (Time.get_ticks_usec() - t0) / 1000.0
 	h.note("long echo: %d of %d packets back in %.0f ms (%d lost on loopback)" % [back, LONG_ECHO, ms, lost])
-	h.check_eq(back + lost, LONG_ECHO, "long echo: every packet came back or was written off, within 15 s")
+	h.check_eq(back + lost, LONG_ECHO, "long echo: every packet came back or was written off")
 	h.check_eq(bad, 0, "long echo: every packet back is one we sent, whole, in order")
 	h.check(lost <= LONG_ECHO / 100, "long echo: at most 1%% lost on loopback (%d)" % lost)
 	h.check_eq(ours.get_status(), CONNECTED, "ours still connected after the long echo")
