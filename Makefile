@@ -3,32 +3,41 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 ADDON := addons/openssl_dtls
-LIB := target/release/libopenssl_dtls.so
+LIB := target/platforms/bin/libopenssl_dtls.linux.x86_64.so
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 
-.PHONY: windows-test addon test test-deps lint rust-test godot-test fuzz-smoke fuzz soak demo bench clean platform-test dist
+.PHONY: windows-test arm64-test linux-test addon test test-deps lint rust-test godot-test fuzz-smoke fuzz soak demo bench clean platform-test dist
 
-## Build the Linux x86_64 library into addons/openssl_dtls/bin/ under the name the .gdextension
-## gives it; the folder's other files (.gdextension, licenses, README) are in the repository.
-## (The release build, glibc 2.28, is scripts/build-platform.sh linux.x86_64, used by make dist.)
+## Build the Linux x86_64 library that ships (zig against glibc 2.28, stripped: the same file
+## `make dist` zips, so the Godot tests run on it) into addons/openssl_dtls/bin/ under the name the
+## .gdextension gives it; the folder's other files (.gdextension, licenses, README) are in the
+## repository. A plain `cargo build --release -p openssl-dtls-godot` gives a native one for hacking.
 addon:
-	$(CARGO) build --release -p openssl-dtls-godot
+	scripts/build-platform.sh linux.x86_64 >/dev/null
 	mkdir -p $(ADDON)/bin
 	cp $(LIB) $(ADDON)/bin/libopenssl_dtls.linux.x86_64.so
 
-## Everything that proves the project (the README's test command; CI runs it).
-test: test-deps lint rust-test fuzz-smoke windows-test addon godot-test
+## Everything that proves the project (the README's test command; CI runs it): the Windows, Linux
+## arm64 and Linux x86_64 platform checks included; `make dist` adds macOS and the zip's own check.
+test: test-deps lint rust-test fuzz-smoke windows-test arm64-test linux-test godot-test
 
 ## The Windows DLL's checks and the core's tests under Wine (part of `make test`).
 windows-test:
 	scripts/test-platform.sh windows.x86_64
 
+## The Linux arm64 library's checks, the core's tests under qemu-aarch64 and the headless smoke test
+## in Debian's arm64 Godot under qemu (part of `make test`).
+arm64-test:
+	scripts/test-platform.sh linux.arm64
+
+## The Linux x86_64 library's checks: glibc 2.28 symbols at most, no libgcc_s (part of `make test`;
+## the Godot suite then runs on this library).
+linux-test:
+	scripts/test-platform.sh linux.x86_64
+
 ## The Windows, Linux arm64 and Linux x86_64 libraries checked, and tested under Wine and qemu
 ## (scripts/test-platform.sh says what each runs).
-platform-test:
-	scripts/test-platform.sh linux.x86_64
-	scripts/test-platform.sh windows.x86_64
-	scripts/test-platform.sh linux.arm64
+platform-test: linux-test windows-test arm64-test
 
 ## The release: every platform's library, checked, with licenses and third-party notices, in
 ## dist/openssl_dtls-$(VERSION).zip, then unpacked into new Godot projects and tested headless.
