@@ -129,9 +129,11 @@ func close() -> void:
 	for r in relays:
 		if r != null:
 			r.close()
-	for mp in clients + ([server] if server != null else []):
-		if mp.multiplayer_peer != null:
-			mp.multiplayer_peer.close()
+	for mp: SceneMultiplayer in clients + ([server] if server != null else []):
+		var peer: MultiplayerPeer = mp.multiplayer_peer
+		mp.multiplayer_peer = null  # first: freeing replicated nodes must not use a closed peer
+		if peer != null:
+			peer.close()
 	for root in client_roots + ([server_root] if server_root != null else []):
 		root.queue_free()
 	clients.clear()
