@@ -14,8 +14,8 @@ extends RefCounted
 const DTLS := "dtls"
 const ENET := "enet"
 const DTLS_CLASS := "OpenSSLDTLSMultiplayerPeer"
-## ENet's peer timeout (ms) set on the server's peers so a vanished ENet client is dropped within about as long
-## as the DTLS peer's default idle_timeout (5 s); ENet's own default is 5 to 30 s.
+## ENet's peer timeout (ms), set on each connection (both ends) so a vanished ENet peer is dropped within about
+## as long as the DTLS peer's default idle_timeout (5 s); ENet's own default is 5 to 30 s.
 const ENET_TIMEOUT_MIN_MS := 2000
 const ENET_TIMEOUT_MAX_MS := 5000
 
@@ -63,7 +63,7 @@ func make_server(port := 0, options := {}) -> MultiplayerPeer:
 		if last_error != OK:
 			last_error_text = "ENetMultiplayerPeer.create_server: %s" % error_string(last_error)
 			return null
-		enet.peer_connected.connect(_enet_server_timeouts.bind(enet.get_instance_id()))
+		enet.peer_connected.connect(_enet_timeouts.bind(enet.get_instance_id()))
 		return enet
 	var peer = ClassDB.instantiate(DTLS_CLASS)  # untyped: the class may not exist when this is parsed
 	_apply(peer, options)
@@ -86,6 +86,7 @@ func make_client(port: int, options := {}) -> MultiplayerPeer:
 		if last_error != OK:
 			last_error_text = "ENetMultiplayerPeer.create_client: %s" % error_string(last_error)
 			return null
+		enet.peer_connected.connect(_enet_timeouts.bind(enet.get_instance_id()))
 		return enet
 	var peer = ClassDB.instantiate(DTLS_CLASS)  # untyped: the class may not exist when this is parsed
 	_apply(peer, options)
@@ -137,7 +138,7 @@ func _apply(peer: Object, options: Dictionary) -> void:
 			peer.set(prop, options[prop])
 
 
-static func _enet_server_timeouts(id: int, server_id: int) -> void:
-	var server := instance_from_id(server_id) as ENetMultiplayerPeer
-	if server != null and server.get_peer(id) != null:
-		server.get_peer(id).set_timeout(32, ENET_TIMEOUT_MIN_MS, ENET_TIMEOUT_MAX_MS)
+static func _enet_timeouts(id: int, owner_id: int) -> void:
+	var owner := instance_from_id(owner_id) as ENetMultiplayerPeer
+	if owner != null and owner.get_peer(id) != null:
+		owner.get_peer(id).set_timeout(32, ENET_TIMEOUT_MIN_MS, ENET_TIMEOUT_MAX_MS)
