@@ -8,7 +8,7 @@ extends Node
 
 const AvatarPeers = preload("res://avatars/avatar_peers.gd")
 const AVATAR_SCENE := "res://avatars/avatar.tscn"
-const AREA := Vector2(480, 220)  ## the size of a world, in pixels
+const AREA := Vector2(480, 190)  ## the size of a world, in pixels
 const SPEED := 140.0  ## pixels per second under the keyboard
 
 signal log_line(text: String)
@@ -17,8 +17,9 @@ var peers := AvatarPeers.new()
 var worlds: Array[Node2D] = []  ## [server world, client worlds...]
 var mps: Array[SceneMultiplayer] = []  ## the same order
 var moving := true  ## false: every player stops its avatar (the headless check waits for them to agree)
-var keyboard := false  ## the first client's avatar follows the arrow keys instead of its bot
+var keyboard := false  ## the first client's avatar follows the arrow keys (once one is pressed) instead of its bot
 var _time := 0.0
+var _manual := false  # an arrow key was pressed: the first client's bot is off
 
 
 ## Starts the server and n_clients clients; parents[i] receives world i (default: this node). Returns OK or why not.
@@ -46,7 +47,7 @@ func start(n_clients: int, parents: Array = []) -> Error:
 
 ## How many players the server has (itself included) and whether every world shows each of their avatars.
 func players() -> int:
-	return 1 + mps[0].get_peers().size() if not mps.is_empty() else 0
+	return 1 + mps[0].get_peers().size() if not mps.is_empty() and mps[0].has_multiplayer_peer() else 0
 
 
 func everyone_sees_everyone() -> bool:
@@ -81,6 +82,7 @@ func cipher() -> String:
 
 
 func stop() -> void:
+	set_process(false)
 	for mp in mps:
 		if mp.multiplayer_peer != null:
 			var peer := mp.multiplayer_peer
@@ -97,8 +99,9 @@ func _process(delta: float) -> void:
 		var own := worlds[i].get_node_or_null("Avatars/%d" % mp.get_unique_id())
 		if own == null or not moving:
 			continue
-		if keyboard and i == 1:
-			var dir := Input.get_vector("ui_left", "ui_right", "ui_up", "ui_down")
+		var dir := Input.get_vector("ui_left", "ui_right", "ui_up", "ui_down") if keyboard and i == 1 else Vector2.ZERO
+		_manual = _manual or dir != Vector2.ZERO
+		if _manual and i == 1:
 			own.position = (own.position + dir * SPEED * delta).clamp(Vector2.ZERO, AREA)
 		else:
 			own.position = _bot(i, _time)

@@ -24,7 +24,7 @@ func _ready() -> void:
 	box.set_anchors_and_offsets_preset(Control.PRESET_FULL_RECT, Control.PRESET_MODE_MINSIZE, 8)
 	add_child(box)
 	var title := Label.new()
-	title.text = "OpenSSL DTLS for Godot: avatars over OpenSSLDTLSMultiplayerPeer"
+	title.text = "OpenSSL DTLS for Godot: avatars, MultiplayerSpawner + MultiplayerSynchronizer"
 	title.add_theme_font_size_override("font_size", 20)
 	box.add_child(title)
 	box.add_child(status)
@@ -61,7 +61,7 @@ func _ready() -> void:
 
 
 func _process(_delta: float) -> void:
-	if session.mps.is_empty():
+	if session.mps.is_empty() or not session.mps[0].has_multiplayer_peer():
 		return
 	for i in session.mps.size():
 		var mp := session.mps[i]
@@ -70,7 +70,7 @@ func _process(_delta: float) -> void:
 			var connected := mp.multiplayer_peer != null and mp.multiplayer_peer.get_connection_status() == MultiplayerPeer.CONNECTION_CONNECTED
 			who += ": player %d" % mp.get_unique_id() if connected else ": connecting..."
 			if i == 1:
-				who += " (arrow keys)"
+				who += " (arrow keys move it)"
 		titles[i].text = "%s sees %d avatar(s)" % [who, session.worlds[i].get_node("Avatars").get_child_count()]
 	var cipher := session.cipher()
 	status.text = "%d players, synchronised over %s%s" % [session.players(), session.peers.describe(),
