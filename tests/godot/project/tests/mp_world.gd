@@ -42,11 +42,11 @@ func start_server(options := {}) -> bool:
 
 
 ## Adds a client (options as mp_peers.make_client; "relay": true puts a LossyRelay, not lossy until its `lossy`
-## is set, between it and the server, "relay_seed": its seed). Returns its index, or -1 if its peer could not
+## is set, between it and the server, "relay_seed": its seed; "port": dial that port instead of the server's). Returns its index, or -1 if its peer could not
 ## be made.
 func add_client(options := {}) -> int:
 	var relay: LossyRelay = null
-	var target := port
+	var target: int = options.get("port", port)
 	if options.get("relay", false):
 		relay = LossyRelay.new(port, options.get("relay_seed", 1))
 		relay.lossy = false

@@ -2,7 +2,8 @@
 # fails, there is nothing to check): a client pinning the server's certificate with the right host name connects
 # (and so does an empty host name, which means the address, 127.0.0.1, an IP subjectAltName of the certificate);
 # a client trusting another certificate, and one naming another host, get connection_failed, never
-# connected_to_server, and the server reports no peer for them; TLSOptions.client_unsafe() connects to anything;
+# connected_to_server, and the server reports no peer for them, and so does a client dialling a port where nobody
+# answers (after its handshake_timeout); TLSOptions.client_unsafe() connects to anything;
 # get_peer(id) gives each end the other's DTLS peer (connected; the client sees the server's certificate), and an
 # unknown id gives null with one message.
 # requires-addon
@@ -30,12 +31,15 @@ func _body() -> bool:
 	if not h.check(w.start_server(), "server starts (%s)" % w.peers.last_error_text):
 		return true
 	var stranger: X509Certificate = Peers.new_identity().certificate
+	var silent := PacketPeerUDP.new()  # bound, never answers: a server that is gone
+	silent.bind(0, "127.0.0.1")
 	var cases := [
 		["pinned certificate, host name localhost", {}, true],
 		["empty host name: the address 127.0.0.1, an IP subjectAltName", {"hostname": ""}, true],
 		["TLSOptions.client_unsafe()", {"unsafe": true, "hostname": "whatever.example"}, true],
 		["a certificate nobody here trusts", {"trusted": stranger}, false],
 		["host name not in the certificate", {"hostname": "not-the-server.example"}, false],
+		["nobody answers (handshake_timeout 3 s)", {"port": silent.get_local_port()}, false],
 	]
 	for c in cases:
 		c[1]["handshake_timeout"] = 3.0
@@ -70,5 +74,6 @@ func _body() -> bool:
 			"the client sees the server's certificate")
 	var none = h.check_one_error(func(): return server_peer.get_peer(12345), "OpenSSLDTLSMultiplayerPeer.get_peer", "get_peer(unknown id)")
 	h.check(none == null, "get_peer(unknown id) is null")
+	silent.close()
 	w.close()
 	return true

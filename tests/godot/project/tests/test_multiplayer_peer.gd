@@ -8,6 +8,11 @@
 # Peer kind: mp_peers.gd (MP_PEER_KIND=enet runs the same checks on plain ENet, whose messages name no class).
 # requires-addon
 # allow-error: OpenSSLDTLSMultiplayerPeer.
+# The enet kind's own messages for the same misuse:
+# allow-error: The multiplayer instance is already active.
+# allow-error: The remote port number must be between 1 and 65535
+# allow-error: Couldn't connect to the ENet multiplayer server.
+# allow-error: The multiplayer instance isn't currently active.
 extends SceneTree
 
 const Harness = preload("res://tests/harness.gd")
