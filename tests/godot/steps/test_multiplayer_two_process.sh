@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # OpenSSLDTLSMultiplayerPeer between two headless Godot processes: a server process and a client process, each
 # running project/tests/mp_process.gd with the tree's own SceneMultiplayer. The server prints the port it was
-# given (port 0, OS-chosen); the client connects to it, they exchange RPCs both ways (hello with sender ids, 100
+# given (port 0, OS-chosen) and saves its certificate; the client connects to it, pinning that certificate, they exchange RPCs both ways (hello with sender ids, 100
 # reliable RPCs in order, 10 ping/pong round trips), the client closes and the server sees it leave. Both must
 # exit 0 with all their checks passed.
 # Peer kind: MP_PEER_KIND (see project/tests/mp_peers.gd), passed on to both processes; default dtls.
@@ -26,7 +26,7 @@ run_end() {  # run_end ROLE ARGS...: one end, its output then "EXIT <code>"
 
 echo "== server process"
 # The server's output comes through a pipe: read until its port line (blocking read, bounded by -t), the rest later.
-exec {server}< <(run_end server | tee "$tmp/server.log")
+exec {server}< <(run_end server --cert-out="$tmp/server.crt" | tee "$tmp/server.log")
 port=""
 while IFS= read -r -t 60 -u "$server" line; do
     case "$line" in "MP_PORT "*) port=${line#MP_PORT }; break ;; esac
@@ -35,7 +35,7 @@ check "the server process printed its port ($port)" test -n "$port"
 
 echo "== client process, port ${port:-?}"
 if [ -n "$port" ]; then
-    run_end client --port="$port" >"$tmp/client.log"
+    run_end client --port="$port" --trust="$tmp/server.crt" >"$tmp/client.log"
 fi
 cat <&"$server" >/dev/null  # until the server process ends
 exec {server}<&-

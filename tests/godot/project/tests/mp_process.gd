@@ -1,10 +1,12 @@
 # One end of steps/test_multiplayer_two_process.sh, run as its own headless Godot process with the tree's own
 # SceneMultiplayer (mp_probe.gd at /root/Probe on both ends):
-#   -- --role=server   listens on an OS-chosen port and prints "MP_PORT <port>"; waits for one client, for its
-#                      hello and 100 reliable RPCs in order, answers with a hello of its own (and pongs to its
-#                      pings), then waits for the client to leave (peer_disconnected).
-#   -- --role=client --port=N   connects, sends hello, 100 reliable RPCs and 10 pings; waits for the server's
-#                      hello (sender 1) and the 10 pongs, then closes.
+#   -- --role=server --cert-out=PEM   listens on an OS-chosen port, saves its certificate (dtls kind) to PEM and
+#                      prints "MP_PORT <port>"; waits for one client, for its hello and 100 reliable RPCs in
+#                      order, answers with a hello of its own (and pongs to its pings), then waits for the
+#                      client to leave (peer_disconnected).
+#   -- --role=client --port=N --trust=PEM   connects, pinning the server's certificate from PEM (dtls kind),
+#                      sends hello, 100 reliable RPCs and 10 pings; waits for the server's hello (sender 1) and
+#                      the 10 pongs, then closes.
 # Each prints its checks and "N passed, M failed" (harness.gd) and exits 0 only if all passed.
 # Peer kind: mp_peers.gd (MP_PEER_KIND, inherited from the step).
 extends SceneTree
@@ -47,6 +49,8 @@ func _server(peers: Peers) -> void:
 	if not h.check(peer != null, "server starts (%s)" % peers.last_error_text):
 		return
 	mp.multiplayer_peer = peer
+	if peers.kind == Peers.DTLS:
+		h.check_eq(peers.identity.certificate.save(args.get("cert-out", "")), OK, "certificate saved for the client")
 	var left := []
 	mp.peer_disconnected.connect(func(id): left.append(id))
 	print("MP_PORT %d" % Peers.local_port(peer))
@@ -61,7 +65,12 @@ func _server(peers: Peers) -> void:
 
 
 func _client(peers: Peers) -> void:
-	var peer := peers.make_client(int(args.get("port", "0")))
+	var options := {}
+	if peers.kind == Peers.DTLS:
+		var cert := X509Certificate.new()
+		h.check_eq(cert.load(args.get("trust", "")), OK, "the server's certificate loads")
+		options["trusted"] = cert
+	var peer := peers.make_client(int(args.get("port", "0")), options)
 	if not h.check(peer != null, "client dials port %s (%s)" % [args.get("port", "?"), peers.last_error_text]):
 		return
 	mp.multiplayer_peer = peer

@@ -4,7 +4,8 @@
 # all others: set_target_peer 0 and -id), a client-to-client RPC through the server relay, 1,000 reliable RPCs
 # in order each way, a 1 MiB reliable RPC intact each way, unreliable RPCs (no duplicates, nothing invented),
 # unreliable-ordered RPCs (never backwards), and transfer channels (reliable on channels 0 and 1 interleaved,
-# unreliable-ordered on channel 2, each in order), then close() seen as peer_disconnected / server_disconnected.
+# unreliable-ordered on channel 2, each in order), then close() right after 20 RPCs seen as peer_disconnected /
+# server_disconnected, without a packet surfacing from the closed peer after its peer_disconnected.
 # Peer kind: mp_peers.gd (MP_PEER_KIND=enet runs the same checks on plain ENet).
 # requires-addon
 extends SceneTree
@@ -168,8 +169,15 @@ func _channels() -> void:
 func _close() -> void:
 	h.section("close()")
 	var a := w.clients[0].get_unique_id()
+	w.probe(-1).clear()
+	for i in 20:
+		w.probe(0).seq_reliable.rpc_id(1, i)  # last words, then close() at once: packets and goodbye together
 	w.clients[0].multiplayer_peer.close()
-	h.check(w.wait(func(): return w.has_event("server", "peer_disconnected", a), 5000), "server: peer_disconnected(client 0)")
+	h.check_no_error(func(): return w.wait(func(): return w.has_event("server", "peer_disconnected", a), 5000),
+		"the server's SceneMultiplayer never gets a packet from a peer it was told is gone")
+	h.check(w.has_event("server", "peer_disconnected", a), "server: peer_disconnected(client 0)")
+	var last := w.probe(-1).values("seq_reliable")
+	h.check(last == range(last.size()), "what arrived of the last words came in order (%d of 20)" % last.size())
 	h.check(w.wait(func(): return w.has_event(1, "peer_disconnected", a), 5000), "client 1 hears of it through the relay")
 	h.check_eq(w.server.get_peers(), PackedInt32Array([w.clients[1].get_unique_id()]), "server's peers: client 1 only")
 	w.server.multiplayer_peer.close()
