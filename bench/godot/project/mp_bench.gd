@@ -3,13 +3,15 @@
 # ENetMultiplayerPeer ("enet"), a fresh connected pair per round, the kinds alternating round by round (order
 # rotated); each figure is the median over rounds:
 #   mp_rpc_rt      reliable RPC round trips/s, `inflight` pings in flight, the server answering each with a pong
-#   mp_reliable_1m MB/s (10^6 B) of `blobs` reliable 1 MiB RPCs sent at once, until the server has them all
+#   mp_reliable_1m MB/s (10^6 B) of `blobs` reliable 1 MiB RPCs, `blob-inflight` at a time (the next sent when one
+#                  has arrived), until the server has them all, intact
 #   mp_lossy_200   ms until `lossy-count` reliable RPCs sent at once reach the server, in order, through
 #                  lossy_relay.gd dropping 15 % of datagrams both ways (seeded; no duplicates or reordering)
 # Prints a "BENCH name=... impl=enet|dtls value=... unit=..." line per figure (run.sh tabulates them) and the
 # ratios dtls/enet. The peer factory, world, probe and relay are the tests' (tests/godot/project/tests/), copied
 # into res://tests/ by run.sh. dtls is skipped with a note when OpenSSLDTLSMultiplayerPeer is not registered.
-# Options: --kinds=enet,dtls --rounds=5 --seconds=1.0 (rate rounds) --inflight=300 --blobs=8 --lossy-count=200
+# Options: --kinds=enet,dtls --rounds=5 --seconds=1.0 (rate rounds) --inflight=300 --blobs=8 --blob-inflight=2
+#          --lossy-count=200
 extends SceneTree
 
 const Peers = preload("res://tests/mp_peers.gd")
@@ -17,7 +19,7 @@ const World = preload("res://tests/mp_world.gd")
 const Stats = preload("res://stats.gd")
 const LIMIT_MS := 30000  # a round that takes longer fails
 
-var opts := {"kinds": "enet,dtls", "rounds": "5", "seconds": "1.0", "inflight": "300", "blobs": "8", "lossy-count": "200"}
+var opts := {"kinds": "enet,dtls", "rounds": "5", "seconds": "1.0", "inflight": "300", "blobs": "8", "blob-inflight": "2", "lossy-count": "200"}
 var failures := 0
 var blob := PackedByteArray()
 
@@ -114,11 +116,15 @@ func _throughput(kind: String) -> float:
 	if w == null:
 		return -1.0
 	var n := int(opts["blobs"])
+	var inflight := int(opts["blob-inflight"])
 	var server := w.probe(-1)
+	var sent := [0]
 	var start := Time.get_ticks_usec()
-	for i in n:
-		w.probe(0).blob.rpc_id(1, blob)
-	var ok := w.wait(func(): return server.received("blob").size() >= n, LIMIT_MS)
+	var ok := w.wait(func():
+		while sent[0] < n and sent[0] - server.received("blob").size() < inflight:
+			w.probe(0).blob.rpc_id(1, blob)
+			sent[0] += 1
+		return server.received("blob").size() >= n, LIMIT_MS)
 	var secs := (Time.get_ticks_usec() - start) / 1e6
 	ok = ok and server.values("blob").all(func(b): return b == blob)
 	w.close()

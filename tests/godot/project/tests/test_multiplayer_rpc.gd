@@ -2,7 +2,7 @@
 # ids (server 1, clients unique in 2..2^31-1, known to the server and, through the server relay, to each other),
 # RPCs both ways with the right get_remote_sender_id(), broadcasts (rpc() from the server to all, from a client to
 # all others: set_target_peer 0 and -id), a client-to-client RPC through the server relay, 1,000 reliable RPCs
-# in order each way, a 1 MiB reliable RPC intact each way, unreliable RPCs (no duplicates, nothing invented),
+# in order each way, a 1 MiB reliable RPC intact each way, three 1 MiB RPCs queued at once, unreliable RPCs (no duplicates, nothing invented),
 # unreliable-ordered RPCs (never backwards), and transfer channels (reliable on channels 0 and 1 interleaved,
 # unreliable-ordered on channel 2, each in order), then close() right after 20 RPCs seen as peer_disconnected /
 # server_disconnected, without a packet surfacing from the closed peer after its peer_disconnected.
@@ -127,6 +127,29 @@ func _big() -> void:
 	if ok:
 		h.check(w.probe(-1).values("blob") == [data], "server: the 1 MiB intact, once")
 		h.check(w.probe(1).values("blob") == [back], "client: the 1 MiB intact, once")
+	_burst()
+
+
+# On a client of its own (a failure here must not take the other checks down with it).
+func _burst() -> void:
+	h.section("three 1 MiB reliable RPCs queued at once")
+	var c := w.add_client()
+	if not h.check(c == 2 and w.wait(func(): return w.connected(c), 10000), "a third client connects"):
+		return
+	var three := [Harness.pattern(1 << 20, 7), Harness.pattern(1 << 20, 8), Harness.pattern(1 << 20, 9)]
+	var before := w.probe(-1).received("blob").size()
+	var t0 := Time.get_ticks_msec()
+	for b in three:
+		w.probe(c).blob.rpc_id(1, b)  # 3 MiB queued in one go, as a game might in one frame
+	var arrived := func(): return w.probe(-1).received("blob").size() >= before + 3
+	w.wait(func(): return arrived.call() or not w.connected(c), 20000)  # a dropped connection ends the wait
+	h.check(arrived.call(), "all three arrive (%d ms)" % (Time.get_ticks_msec() - t0))
+	h.check(w.probe(-1).values("blob").slice(before) == three, "intact, once each, in order")
+	h.check(w.connected(c), "the client is still connected")
+	var id := w.clients[c].get_unique_id()
+	w.clients[c].multiplayer_peer.close()
+	w.frozen[c] = true
+	w.wait(func(): return not w.server.get_peers().has(id), 5000)
 
 
 func _unreliable() -> void:
