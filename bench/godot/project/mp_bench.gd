@@ -124,7 +124,8 @@ func _throughput(kind: String) -> float:
 		while sent[0] < n and sent[0] - server.received("blob").size() < inflight:
 			w.probe(0).blob.rpc_id(1, blob)
 			sent[0] += 1
-		return server.received("blob").size() >= n, LIMIT_MS)
+		return server.received("blob").size() >= n or not w.connected(0), LIMIT_MS)  # a dropped connection ends it
+	ok = ok and server.received("blob").size() >= n
 	var secs := (Time.get_ticks_usec() - start) / 1e6
 	ok = ok and server.values("blob").all(func(b): return b == blob)
 	w.close()
@@ -143,7 +144,8 @@ func _lossy(kind: String) -> float:
 	var start := Time.get_ticks_usec()
 	for i in n:
 		w.probe(0).seq_reliable.rpc_id(1, i)
-	var ok := w.wait(func(): return server.received("seq_reliable").size() >= n, LIMIT_MS)
+	var ok := w.wait(func(): return server.received("seq_reliable").size() >= n or not w.connected(0), LIMIT_MS)
+	ok = ok and server.received("seq_reliable").size() >= n
 	var ms := (Time.get_ticks_usec() - start) / 1000.0
 	ok = ok and server.values("seq_reliable") == range(n)
 	w.close()
