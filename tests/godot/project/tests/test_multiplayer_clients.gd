@@ -83,16 +83,21 @@ func _body() -> bool:
 	h.section("clients that vanish")
 	var still_id: int = ids[0]
 	var gone_id: int = ids[N - 1]
+	var dropped_id: int = ids[1]
 	w.frozen[0] = true  # client 0: never polled again, its peer kept open
 	w.relays[N - 1].close()  # client 15: its network goes away; it is still polled
+	w.frozen[1] = true
+	w.clients[1].multiplayer_peer = null  # client 1: its peer released without close()
 	t0 = Time.get_ticks_msec()
 	var both := func(): return w.has_event("server", "peer_disconnected", still_id) and w.has_event("server", "peer_disconnected", gone_id)
-	h.check(w.wait(both, VANISH_MS), "the server reports both disconnected (%d ms)" % (Time.get_ticks_msec() - t0))
+	h.check(w.wait(func(): return w.has_event("server", "peer_disconnected", dropped_id), VANISH_MS),
+		"the server reports the released one disconnected (%d ms)" % (Time.get_ticks_msec() - t0))
+	h.check(w.wait(both, VANISH_MS), "and the two silent ones (%d ms)" % (Time.get_ticks_msec() - t0))
 	h.check(w.wait(func(): return w.has_event(2, "peer_disconnected", still_id) and w.has_event(2, "peer_disconnected", gone_id), 3000),
 		"another client hears of both")
 	h.check(w.wait(func(): return w.has_event(N - 1, "server_disconnected"), VANISH_MS),
 		"the client whose network vanished reports server_disconnected (%d ms)" % (Time.get_ticks_msec() - t0))
 	h.check(not w.server.get_peers().has(still_id) and not w.server.get_peers().has(gone_id), "the server lists neither")
-	h.check_eq(w.server.get_peers().size(), N - 3 + 1, "the others stay connected")
+	h.check_eq(w.server.get_peers().size(), N - 4 + 1, "the others stay connected")
 	w.close()
 	return true
