@@ -7,6 +7,8 @@ function fmt(v) {
     if (v >= 1000 || v <= -1000) return sprintf("%.0f", v)
     return (v >= 10 || v <= -10) ? sprintf("%.1f", v) : sprintf("%.3f", v)
 }
+# A multiplayer figure (mp_bench.gd: implementations enet and dtls, not plain/builtin/ours).
+function multiplayer(k) { return ((k, "enet") in val) || ((k, "dtls") in val) }
 function ratio(a, b) { return (a == "" || b == "" || b + 0 == 0) ? "-" : sprintf("%.2f", a / b) }
 /^BENCH / {
     delete f

@@ -4,6 +4,10 @@
 # Usage: awk -v title="..." -f bench_lines.awk -f chart.awk bench-output.txt > figures.svg
 function esc(s) { gsub(/&/, "\\&amp;", s); gsub(/</, "\\&lt;", s); return s }
 END {
+    # The multiplayer figures (enet/dtls) are not drawn: only the packet-level ones (plain/builtin/ours).
+    kept = 0
+    for (i = 1; i <= n; i++) if (!multiplayer(order[i])) order[++kept] = order[i]
+    n = kept
     if (n == 0) { print "chart.awk: no BENCH lines" > "/dev/stderr"; exit 1 }
     split("plain builtin ours", impls, " ")
     label["plain"] = "plain PacketPeerUDP"; label["builtin"] = "built-in DTLS (mbedTLS)"; label["ours"] = "ours (OpenSSL)"

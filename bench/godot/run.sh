@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the GDScript DTLS benchmark side by side: plain PacketPeerUDP, Godot's built-in DTLS and ours.
+# Runs the GDScript DTLS benchmark side by side: plain PacketPeerUDP, Godot's built-in DTLS and ours; then the
+# multiplayer benchmark (project/mp_bench.gd): OpenSSLDTLSMultiplayerPeer against plain ENetMultiplayerPeer.
 #
 # Usage: bench/godot/run.sh [--addon DIR] [--quick] [-- BENCH_OPTIONS...]
 #   --addon DIR  addon folder to benchmark (default: addons/openssl_dtls of this repo, or $OPENSSL_DTLS_ADDON);
@@ -21,10 +22,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 addon="${OPENSSL_DTLS_ADDON:-$repo/addons/openssl_dtls}"
 extra=()
+mp_extra=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --addon) addon="$2"; shift 2 ;;
-        --quick) extra+=(--rounds=3 --handshakes=10 --echo-seconds=0.3 --pairs=200); shift ;;
+        --quick) extra+=(--rounds=3 --handshakes=10 --echo-seconds=0.3 --pairs=200); mp_extra+=(--rounds=2 --seconds=0.3); shift ;;
         --) shift; extra+=("$@"); break ;;
         -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) echo "run.sh: unknown argument $1 (bench options go after --)" >&2; exit 2 ;;
@@ -38,6 +40,9 @@ trap 'rm -rf "$work"' EXIT
 
 project="$work/project"
 cp -r "$here/project" "$project"
+# The multiplayer benchmark uses the tests' peer factory, world, RPC probe and lossy relay, as res://tests/.
+mkdir -p "$project/tests"
+cp "$repo"/tests/godot/project/tests/{mp_peers,mp_world,mp_probe,lossy_relay}.gd "$project/tests/"
 rm -rf "$project/addons" "$project/.godot"
 mkdir -p "$project/.godot"
 if [ -f "$addon/openssl_dtls.gdextension" ] && compgen -G "$addon/bin/*openssl_dtls*" >/dev/null; then
@@ -68,6 +73,8 @@ bench --phases=handshake,echo "${extra[@]}"
 for impl in plain builtin ours; do
     bench --phases=memory --impls="$impl" "${extra[@]}"
 done
+# Multiplayer: SceneMultiplayer RPCs over OpenSSLDTLSMultiplayerPeer and plain ENetMultiplayerPeer (dtls/enet).
+timeout 900 "${godot[@]}" --headless --path "$project" -s res://mp_bench.gd -- "${mp_extra[@]}" 2>&1 | tee -a "$out" || status=1
 
 # System calls per 64 B echo round trip (futex, recvfrom+sendto, all), per implementation: `strace -f -c` on
 # two runs that differ only in their number of round trips (2 rounds each: warm-up and one), so that start-up

@@ -2,7 +2,8 @@
 # Godot loads the addon in a fresh copy of demo_project, with no editor step by hand: copies demo_project to a
 # temporary directory (its addons symlink dereferenced, so the real addon files are copied in; no .godot
 # folder), runs scripts/prepare-project.sh on it (writes .godot/extension_list.cfg, runs the import), then
-# its headless_demo.gd, which must exit 0 and print "Demo PASSED". User data, editor settings and caches go
+# its headless_demo.gd, which must exit 0 and print "Demo PASSED", and the avatar demo's avatars/headless_avatars.gd
+# (OpenSSLDTLSMultiplayerPeer; MP_PEER_KIND=enet: plain ENet), which must exit 0 and print "Avatars demo PASSED". User data, editor settings and caches go
 # to the temporary directory too (XDG_*), so the demo generates its certificate afresh.
 # The demo listens on UDP port 4433 (fixed in headless_demo.gd): another process using it fails this step.
 # Run by scripts/run-godot-tests.sh, which sets GODOT_CMD, REPO and ADDON_SRC (the addon folder under test).
@@ -54,4 +55,12 @@ check "the demo exits 0 (exit code $rc)" test "$rc" -eq 0
 check "it prints \"Demo PASSED\"" grep -q "^Demo PASSED" "$tmp/demo.log"
 check "no script error (the addon's classes resolved)" lacks "SCRIPT ERROR" "$tmp/demo.log"
 check "it generated its certificate in the fresh user:// (nothing reused)" grep -q "^Generated a self-signed" "$tmp/demo.log"
+
+echo "== godot --headless --path $copy -s res://avatars/headless_avatars.gd"
+rc=0
+timeout 120 "${godot[@]}" --headless --path "$copy" -s res://avatars/headless_avatars.gd >"$tmp/avatars.log" 2>&1 || rc=$?
+sed 's/^/   | /' "$tmp/avatars.log"
+check "the avatar demo exits 0 (exit code $rc)" test "$rc" -eq 0
+check "it prints \"Avatars demo PASSED\"" grep -q "^Avatars demo PASSED" "$tmp/avatars.log"
+check "no script error" lacks "SCRIPT ERROR" "$tmp/avatars.log"
 finish

@@ -1,0 +1,152 @@
+# The multiplayer benchmark (godot --headless --path . -s res://mp_bench.gd -- OPTIONS): SceneMultiplayer RPCs
+# between a server and one client in this process, for OpenSSLDTLSMultiplayerPeer ("dtls") and plain
+# ENetMultiplayerPeer ("enet"), a fresh connected pair per round, the kinds alternating round by round (order
+# rotated); each figure is the median over rounds:
+#   mp_rpc_rt      reliable RPC round trips/s, `inflight` pings in flight, the server answering each with a pong
+#   mp_reliable_1m MB/s (10^6 B) of `blobs` reliable 1 MiB RPCs, `blob-inflight` at a time (the next sent when one
+#                  has arrived), until the server has them all, intact
+#   mp_lossy_200   ms until `lossy-count` reliable RPCs sent at once reach the server, in order, through
+#                  lossy_relay.gd dropping 15 % of datagrams both ways (seeded; no duplicates or reordering)
+# Prints a "BENCH name=... impl=enet|dtls value=... unit=..." line per figure (run.sh tabulates them) and the
+# ratios dtls/enet. The peer factory, world, probe and relay are the tests' (tests/godot/project/tests/), copied
+# into res://tests/ by run.sh. dtls is skipped with a note when OpenSSLDTLSMultiplayerPeer is not registered.
+# Options: --kinds=enet,dtls --rounds=5 --seconds=1.0 (rate rounds) --inflight=300 --blobs=8 --blob-inflight=2
+#          --lossy-count=200
+extends SceneTree
+
+const Peers = preload("res://tests/mp_peers.gd")
+const World = preload("res://tests/mp_world.gd")
+const Stats = preload("res://stats.gd")
+const LIMIT_MS := 30000  # a round that takes longer fails
+
+var opts := {"kinds": "enet,dtls", "rounds": "5", "seconds": "1.0", "inflight": "300", "blobs": "8", "blob-inflight": "2", "lossy-count": "200"}
+var failures := 0
+var blob := PackedByteArray()
+
+
+func _initialize() -> void:
+	for arg in OS.get_cmdline_user_args():
+		var kv: PackedStringArray = arg.trim_prefix("--").split("=", true, 1)
+		if kv.size() != 2 or not opts.has(kv[0]):
+			printerr("mp_bench: unknown option ", arg)
+			quit(2)
+			return
+		opts[kv[0]] = kv[1]
+	_run()
+
+
+func _run() -> void:
+	await process_frame  # RPC targets must be in the tree
+	var t0 := Time.get_ticks_msec()
+	var kinds := []
+	for kind in opts["kinds"].split(","):
+		if Peers.available(kind):
+			kinds.append(kind)
+		else:
+			print("note: %s skipped: %s" % [kind, "%s not registered (addon not installed, or without it?)" % Peers.DTLS_CLASS if kind == Peers.DTLS else "unknown kind"])
+	blob.resize(1 << 20)
+	for i in blob.size():
+		blob[i] = (i * 7) & 0xff
+	if not kinds.is_empty():
+		await _figure("mp_rpc_rt", "rt/s", kinds, _rpc_rate)
+		await _figure("mp_reliable_1m", "MB/s", kinds, _throughput)
+		await _figure("mp_lossy_200", "ms", kinds, _lossy)
+	print("mp_bench: done in %.1f s, %d failure(s)" % [(Time.get_ticks_msec() - t0) / 1000.0, failures])
+	quit(0 if failures == 0 else 1)
+
+
+# A warm-up round per kind, then the rounds, kinds alternating (order rotated); the median per kind, and dtls/enet.
+func _figure(name: String, unit: String, kinds: Array, round_fn: Callable) -> void:
+	print("== %s (%s), %s rounds" % [name, unit, opts["rounds"]])
+	for kind in kinds:
+		round_fn.call(kind)
+		await process_frame  # let the closed worlds be freed
+	var samples := {}
+	for kind in kinds:
+		samples[kind] = []
+	for r in int(opts["rounds"]):
+		for i in kinds.size():
+			var kind: String = kinds[(i + r) % kinds.size()]
+			samples[kind].append(round_fn.call(kind))
+			await process_frame
+	var medians := {}
+	for kind in kinds:
+		if samples[kind].is_empty() or samples[kind].any(func(v): return v < 0):
+			print("   %-16s %-6s FAILED (rounds: %s)" % [name, kind, samples[kind]])
+			failures += 1
+			continue
+		medians[kind] = Stats.median(samples[kind])
+		print("   %-16s %-6s %10s %-5s (rounds: %s)" % [name, kind, Stats.fmt(medians[kind]), unit, ", ".join(samples[kind].map(Stats.fmt))])
+		Stats.bench_line(name, kind, medians[kind], unit, samples[kind])
+	if medians.has(Peers.DTLS) and medians.has(Peers.ENET) and medians[Peers.ENET] > 0:
+		print("   %-16s dtls/enet = %.2f" % [name, medians[Peers.DTLS] / medians[Peers.ENET]])
+
+
+# A server and one connected client of that kind (through a relay when asked), or null.
+func _pair(kind: String, relay := false) -> World:
+	var w := World.new(self, Peers.new(kind))
+	if not w.start_server() or w.add_client({"relay": relay}) != 0 or not w.connect_all(LIMIT_MS):
+		print("   %s: no connection (%s)" % [kind, w.peers.last_error_text])
+		w.close()
+		return null
+	return w
+
+
+func _rpc_rate(kind: String) -> float:
+	var w := _pair(kind)
+	if w == null:
+		return -1.0
+	var client := w.probe(0)
+	var inflight := int(opts["inflight"])
+	var sent := 0
+	var start := Time.get_ticks_usec()
+	var end := start + int(float(opts["seconds"]) * 1e6)
+	while Time.get_ticks_usec() < end:
+		while sent - client.pongs < inflight:
+			client.ping.rpc_id(1, sent)
+			sent += 1
+		w.poll()
+	var rate := client.pongs / ((Time.get_ticks_usec() - start) / 1e6)
+	w.close()
+	return rate
+
+
+func _throughput(kind: String) -> float:
+	var w := _pair(kind)
+	if w == null:
+		return -1.0
+	var n := int(opts["blobs"])
+	var inflight := int(opts["blob-inflight"])
+	var server := w.probe(-1)
+	var sent := [0]
+	var start := Time.get_ticks_usec()
+	var ok := w.wait(func():
+		while sent[0] < n and sent[0] - server.received("blob").size() < inflight:
+			w.probe(0).blob.rpc_id(1, blob)
+			sent[0] += 1
+		return server.received("blob").size() >= n or not w.connected(0), LIMIT_MS)  # a dropped connection ends it
+	ok = ok and server.received("blob").size() >= n
+	var secs := (Time.get_ticks_usec() - start) / 1e6
+	ok = ok and server.values("blob").all(func(b): return b == blob)
+	w.close()
+	return n * blob.size() / 1e6 / secs if ok else -1.0
+
+
+func _lossy(kind: String) -> float:
+	var w := _pair(kind, true)
+	if w == null:
+		return -1.0
+	var relay = w.relays[0]
+	relay.set_rates(0.15, 0.0, 0.0)
+	relay.lossy = true
+	var n := int(opts["lossy-count"])
+	var server := w.probe(-1)
+	var start := Time.get_ticks_usec()
+	for i in n:
+		w.probe(0).seq_reliable.rpc_id(1, i)
+	var ok := w.wait(func(): return server.received("seq_reliable").size() >= n or not w.connected(0), LIMIT_MS)
+	ok = ok and server.received("seq_reliable").size() >= n
+	var ms := (Time.get_ticks_usec() - start) / 1000.0
+	ok = ok and server.values("seq_reliable") == range(n)
+	w.close()
+	return ms if ok else -1.0
