@@ -109,7 +109,7 @@ macos.universal)
     lipo=$(llvm_tool lipo)
     otool=$(llvm_tool otool)
     nm=$(llvm_tool nm)
-    archs=$("$lipo" -archs "$lib" | tr ' ' '\n' | sort | tr '\n' ' ')
+    archs=$("$lipo" -archs "$lib" | tr ' ' '\n' | sed '/^$/d' | sort | tr '\n' ' ')
     echo "  architectures: $archs"
     check "a universal Mach-O with x86_64 and arm64" test "$archs" = "arm64 x86_64 "
     for arch in x86_64 arm64; do
