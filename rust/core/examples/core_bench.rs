@@ -6,7 +6,9 @@
 //! An argument `plain`, `ours`, `cpu` (the echo without sockets), `cpu_openssl` or `handshake`
 //! runs only that part (for profilers), and a second argument `64` or `1024` only that size.
 //! `CORE_BENCH_ROUND_TRIPS=N` makes each in-memory echo round exactly N round trips (for
-//! callgrind: instructions per round trip no matter how loaded the machine is).
+//! callgrind: instructions per round trip no matter how loaded the machine is), and
+//! `CORE_BENCH_CIPHERS=LIST` sets the OpenSSL cipher list of the in-memory echo (for example
+//! `ECDHE-ECDSA-CHACHA20-POLY1305`).
 
 #[path = "support/in_memory.rs"]
 mod in_memory;
@@ -156,10 +158,13 @@ fn dtls_echo(id: &Identity, size: usize, record_layer: RecordLayer) -> f64 {
 /// The same echo with the datagrams handed over in memory (no sockets): the CPU the DTLS layer
 /// costs per round trip (two records sealed, two opened), in nanoseconds.
 fn in_memory_echo_ns(id: &Identity, size: usize, record_layer: RecordLayer) -> f64 {
-    let settings = Settings {
+    let mut settings = Settings {
         record_layer,
         ..Settings::default()
     };
+    if let Ok(ciphers) = std::env::var("CORE_BENCH_CIPHERS") {
+        settings.cipher_list = ciphers;
+    }
     let mut server = new_server(id, &settings);
     let client_config = client_config(id, &settings);
     let (mut client, mut srv) = in_memory::connected_pair(&mut server, &client_config);
