@@ -4,7 +4,11 @@
 //! Prints medians of several rounds. Run: cargo run --release -p openssl-dtls-core --example core_bench
 //! Our sessions run on our record layer and, to compare, on OpenSSL's (`impl=openssl_records`).
 //! An argument `plain`, `ours`, `cpu` (the echo without sockets), `cpu_openssl` or `handshake`
-//! runs only that part (for profilers).
+//! runs only that part (for profilers), and a second argument `64` or `1024` only that size.
+//! `CORE_BENCH_ROUND_TRIPS=N` makes each in-memory echo round exactly N round trips (for
+//! callgrind: instructions per round trip no matter how loaded the machine is), and
+//! `CORE_BENCH_CIPHERS=LIST` sets the OpenSSL cipher list of the in-memory echo (for example
+//! `ECDHE-ECDSA-CHACHA20-POLY1305`).
 
 #[path = "support/in_memory.rs"]
 mod in_memory;
@@ -154,26 +158,42 @@ fn dtls_echo(id: &Identity, size: usize, record_layer: RecordLayer) -> f64 {
 /// The same echo with the datagrams handed over in memory (no sockets): the CPU the DTLS layer
 /// costs per round trip (two records sealed, two opened), in nanoseconds.
 fn in_memory_echo_ns(id: &Identity, size: usize, record_layer: RecordLayer) -> f64 {
-    let settings = Settings {
+    let mut settings = Settings {
         record_layer,
         ..Settings::default()
     };
+    if let Ok(ciphers) = std::env::var("CORE_BENCH_CIPHERS") {
+        settings.cipher_list = ciphers;
+    }
     let mut server = new_server(id, &settings);
     let client_config = client_config(id, &settings);
     let (mut client, mut srv) = in_memory::connected_pair(&mut server, &client_config);
+    // The datagrams in flight, copied as a socket would copy them, in buffers reused from
+    // round to round (the harness allocates nothing per datagram either).
     let mut wire: Vec<Vec<u8>> = Vec::new();
     let payload = vec![7u8; size];
     let mut packet = Vec::new();
     let mut datagram = Vec::new();
+    let fixed: Option<u64> = std::env::var("CORE_BENCH_ROUND_TRIPS")
+        .ok()
+        .and_then(|n| n.parse().ok());
     let (mut done, start) = (0u64, Instant::now());
-    while start.elapsed() < ROUND {
+    while fixed.map_or(start.elapsed() < ROUND, |n| done < n) {
         for _ in 0..IN_FLIGHT {
             client.send(&payload).expect("send");
         }
         let now = Instant::now();
-        client.drain_transmit(|d| wire.push(d.to_vec()));
-        for d in wire.drain(..) {
-            srv.handle_datagram(now, &d);
+        let mut on_wire = 0;
+        client.drain_transmit(|d| {
+            if on_wire == wire.len() {
+                wire.push(Vec::new());
+            }
+            wire[on_wire].clear();
+            wire[on_wire].extend_from_slice(d);
+            on_wire += 1;
+        });
+        for d in &wire[..on_wire] {
+            srv.handle_datagram(now, d);
         }
         while srv.recv_into(&mut packet) {
             srv.send(&packet).expect("echo");
@@ -204,11 +224,14 @@ fn handshake_ms(id: &Identity, count: usize) -> f64 {
 fn main() {
     let names = vec!["localhost".to_string()];
     let ecdsa = self_signed(&names, KeyType::EcdsaP256, Duration::from_secs(3600)).expect("cert");
-    let rsa = self_signed(&names, KeyType::Rsa(2048), Duration::from_secs(3600)).expect("cert");
     println!("core benchmark: 127.0.0.1, one thread, {IN_FLIGHT} in flight, median of {ROUNDS} rounds of {ROUND:?}");
     let only = std::env::args().nth(1).unwrap_or_default();
     let part = |name: &str| only.is_empty() || only == name;
+    let size_filter: Option<usize> = std::env::args().nth(2).and_then(|s| s.parse().ok());
     for size in [64usize, 1024] {
+        if size_filter.is_some_and(|only_size| only_size != size) {
+            continue;
+        }
         let plain = part("plain").then(|| median((0..ROUNDS).map(|_| plain_echo(size)).collect()));
         let ours = part("ours").then(|| {
             median(
@@ -249,6 +272,7 @@ fn main() {
     if !part("handshake") {
         return;
     }
+    let rsa = self_signed(&names, KeyType::Rsa(2048), Duration::from_secs(3600)).expect("cert");
     for (label, id) in [("ecdsa_p256", &ecdsa), ("rsa_2048", &rsa)] {
         let ms = median((0..ROUNDS).map(|_| handshake_ms(id, 40)).collect());
         println!(

@@ -1,22 +1,38 @@
-//! Sealing and opening one DTLS 1.2 AEAD record with OpenSSL's EVP AEAD: the key is set once,
-//! only the nonce changes per record. Nonces: RFC 5288 for AES-GCM (4-byte salt from the key
-//! block, then an explicit 8-byte nonce sent in the record: its epoch and sequence number),
-//! RFC 7905 for ChaCha20-Poly1305 (the 12-byte IV XOR the padded epoch and sequence number, no
-//! explicit nonce). Additional data: RFC 5246 6.2.3.3 with the DTLS epoch and sequence number.
+//! Sealing and opening one DTLS 1.2 AEAD record with `ring`'s AEAD (`LessSafeKey`: the key is
+//! expanded once, only the nonce changes per record). Nonces: RFC 5288 for AES-GCM (4-byte salt
+//! from the key block, then an explicit 8-byte nonce sent in the record: its epoch and sequence
+//! number), RFC 7905 for ChaCha20-Poly1305 (the 12-byte IV XOR the padded epoch and sequence
+//! number, no explicit nonce). Additional data: RFC 5246 6.2.3.3 with the DTLS epoch and
+//! sequence number. The keys still come from OpenSSL's TLS1-PRF (`keys.rs`); `ring` only runs
+//! the AEAD, because OpenSSL 3's EVP costs about as much per record in its provider dispatch
+//! (re-initialising the nonce, the tag control calls) as the cipher itself at game packet sizes.
+//! The expanded key is wiped when the cipher drops.
 
-use openssl::cipher_ctx::CipherCtx;
-use zeroize::Zeroizing;
+use std::mem::ManuallyDrop;
+
+use ring::aead::{
+    Aad, LessSafeKey, Nonce, UnboundKey, AES_128_GCM, AES_256_GCM, CHACHA20_POLY1305,
+};
+use zeroize::{Zeroize, Zeroizing};
 
 use super::header::{Header, HEADER_LEN};
 use super::keys::DirectionKeys;
 use super::suite::{Aead, TAG_LEN};
 use crate::DtlsError;
 
-/// One direction's AEAD state: the EVP context with its key, and the fixed IV.
+/// One direction's AEAD state: the expanded key, and the fixed IV.
 pub(crate) struct RecordCipher {
-    ctx: CipherCtx,
+    /// Never dropped: [`Drop`] wipes its bytes instead (it owns no heap memory, only the
+    /// expanded key schedule inline, and a `&'static` to its algorithm).
+    key: ManuallyDrop<LessSafeKey>,
     aead: Aead,
     iv: Zeroizing<[u8; 12]>,
+}
+
+impl Drop for RecordCipher {
+    fn drop(&mut self) {
+        self.wipe_key();
+    }
 }
 
 impl std::fmt::Debug for RecordCipher {
@@ -40,19 +56,41 @@ fn additional_data(header: &Header, plaintext_len: usize) -> [u8; HEADER_LEN] {
 }
 
 impl RecordCipher {
-    /// A sealing (`encrypt`) or opening context for `keys`.
-    pub(crate) fn new(aead: Aead, keys: &DirectionKeys, encrypt: bool) -> Result<Self, DtlsError> {
-        let mut ctx = CipherCtx::new()?;
-        if encrypt {
-            ctx.encrypt_init(Some(aead.cipher()), Some(&keys.key), None)?;
-        } else {
-            ctx.decrypt_init(Some(aead.cipher()), Some(&keys.key), None)?;
-        }
+    /// A context for `keys` (the same for sealing and opening; `_encrypt` says which it is for).
+    pub(crate) fn new(aead: Aead, keys: &DirectionKeys, _encrypt: bool) -> Result<Self, DtlsError> {
+        let algorithm = match aead {
+            Aead::Aes128Gcm => &AES_128_GCM,
+            Aead::Aes256Gcm => &AES_256_GCM,
+            Aead::ChaCha20Poly1305 => &CHACHA20_POLY1305,
+        };
+        let key = UnboundKey::new(algorithm, &keys.key)
+            .map_err(|_| DtlsError::Ssl(format!("{aead:?}: the record key has a wrong length")))?;
         Ok(RecordCipher {
-            ctx,
+            key: ManuallyDrop::new(LessSafeKey::new(key)),
             aead,
             iv: keys.iv.clone(),
         })
+    }
+
+    /// The bytes of the expanded key, to wipe (and, in tests, to look at).
+    fn key_bytes(&mut self) -> &mut [u8] {
+        let size = std::mem::size_of::<ManuallyDrop<LessSafeKey>>();
+        // No reference to the key itself is made (it may already be wiped, hence not a valid
+        // `LessSafeKey`): only a pointer to its bytes.
+        let at = std::ptr::addr_of_mut!(self.key).cast::<u8>();
+        // SAFETY: `at` points to the key this struct owns, valid for `size` bytes and
+        // exclusively borrowed for the returned slice's lifetime (through `&mut self`); any byte
+        // pattern is a valid `u8`.
+        unsafe { std::slice::from_raw_parts_mut(at, size) }
+    }
+
+    /// Overwrites the expanded key with zeros. Only called from [`Drop`]: the key is plain data
+    /// (no heap allocation, no `Drop` of its own: ring 0.17's key is an enum of AES round keys
+    /// with the GHASH table, or a ChaCha20 key, plus a static reference), so overwriting it
+    /// leaks nothing, and it sits in a `ManuallyDrop` that is never read as a key or dropped
+    /// after this, so the zeroed bytes are never used as one.
+    fn wipe_key(&mut self) {
+        self.key_bytes().zeroize();
     }
 
     pub(crate) fn aead(&self) -> Aead {
@@ -61,7 +99,7 @@ impl RecordCipher {
 
     /// The 12-byte nonce of a record with this epoch || seq (`explicit`: the 8 bytes the record
     /// carries, for AES-GCM).
-    fn nonce(&self, epoch_seq: &[u8; 8], explicit: &[u8]) -> [u8; 12] {
+    fn nonce(&self, epoch_seq: &[u8; 8], explicit: &[u8]) -> Nonce {
         let mut nonce = *self.iv;
         match self.aead {
             Aead::Aes128Gcm | Aead::Aes256Gcm => nonce[4..].copy_from_slice(explicit),
@@ -71,7 +109,7 @@ impl RecordCipher {
                 }
             }
         }
-        nonce
+        Nonce::assume_unique_for_key(nonce)
     }
 
     /// Appends the whole record (header, explicit nonce, ciphertext, tag) for `header` (whose
@@ -85,7 +123,7 @@ impl RecordCipher {
         let epoch_seq = header.epoch_seq();
         let explicit_len = self.aead.explicit_nonce_len();
         let body_len = explicit_len + plaintext.len() + TAG_LEN;
-        let start = out.len();
+        out.reserve(HEADER_LEN + body_len);
         out.extend_from_slice(
             &Header {
                 len: body_len,
@@ -94,20 +132,15 @@ impl RecordCipher {
             .to_bytes(),
         );
         out.extend_from_slice(&epoch_seq[..explicit_len]);
-        let nonce = self.nonce(&epoch_seq, &epoch_seq);
-        self.ctx.encrypt_init(None, None, Some(&nonce))?;
-        self.ctx
-            .cipher_update(&additional_data(header, plaintext.len()), None)?;
         let at = out.len();
-        out.resize(at + plaintext.len() + TAG_LEN, 0);
-        let n = self
-            .ctx
-            .cipher_update(plaintext, Some(&mut out[at..at + plaintext.len()]))?;
-        let f = self.ctx.cipher_final(&mut [])?;
-        debug_assert_eq!(n + f, plaintext.len());
-        let tag_at = at + plaintext.len();
-        self.ctx.tag(&mut out[tag_at..])?;
-        debug_assert_eq!(out.len() - start, HEADER_LEN + body_len);
+        out.extend_from_slice(plaintext);
+        let nonce = self.nonce(&epoch_seq, &epoch_seq);
+        let aad = Aad::from(additional_data(header, plaintext.len()));
+        let tag = self
+            .key
+            .seal_in_place_separate_tag(nonce, aad, &mut out[at..])
+            .map_err(|_| DtlsError::Ssl("the record is too long to seal".into()))?;
+        out.extend_from_slice(tag.as_ref());
         Ok(())
     }
 
@@ -119,23 +152,36 @@ impl RecordCipher {
         let Some(plaintext_len) = body.len().checked_sub(explicit_len + TAG_LEN) else {
             return false;
         };
-        let (explicit, rest) = body.split_at(explicit_len);
-        let (ciphertext, tag) = rest.split_at(plaintext_len);
+        let (explicit, sealed) = body.split_at(explicit_len);
         let nonce = self.nonce(&header.epoch_seq(), explicit);
-        out.resize(plaintext_len, 0);
-        let ok = self.ctx.decrypt_init(None, None, Some(&nonce)).is_ok()
-            && self
-                .ctx
-                .cipher_update(&additional_data(header, plaintext_len), None)
-                .is_ok()
-            && self.ctx.cipher_update(ciphertext, Some(out)).is_ok()
-            && self.ctx.set_tag(tag).is_ok()
-            && self.ctx.cipher_final(&mut []).is_ok();
-        if !ok {
+        let aad = Aad::from(additional_data(header, plaintext_len));
+        out.extend_from_slice(sealed);
+        if self.key.open_in_place(nonce, aad, out).is_err() {
+            // ring leaves the buffer unusable (zeroed or partly decrypted) on failure.
             out.clear();
-            // A failed open leaves reasons on OpenSSL's thread-local error queue.
-            let _ = openssl::error::ErrorStack::get();
+            return false;
         }
-        ok
+        out.truncate(plaintext_len);
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_expanded_key_is_wiped() {
+        for aead in [Aead::Aes128Gcm, Aead::Aes256Gcm, Aead::ChaCha20Poly1305] {
+            let keys = DirectionKeys {
+                key: Zeroizing::new(vec![0x5a; aead.key_len()]),
+                iv: Zeroizing::new([1; 12]),
+            };
+            let mut cipher = RecordCipher::new(aead, &keys, true).expect("key");
+            assert!(cipher.key_bytes().iter().any(|&b| b != 0));
+            cipher.wipe_key();
+            assert!(cipher.key_bytes().iter().all(|&b| b == 0), "{aead:?}");
+            // Dropping wipes it again; nothing reads it as a key.
+        }
     }
 }

@@ -2,7 +2,6 @@
 //! none: the suite stays on OpenSSL's record layer), its key and IV sizes, and how many bytes of
 //! explicit nonce and tag every protected record of the suite carries.
 
-use openssl::cipher::{Cipher, CipherRef};
 use openssl::hash::MessageDigest;
 use openssl::nid::Nid;
 use openssl::ssl::SslCipherRef;
@@ -26,14 +25,6 @@ impl Aead {
             Nid::AES_256_GCM => Some(Aead::Aes256Gcm),
             Nid::CHACHA20_POLY1305 => Some(Aead::ChaCha20Poly1305),
             _ => None,
-        }
-    }
-
-    pub(crate) fn cipher(self) -> &'static CipherRef {
-        match self {
-            Aead::Aes128Gcm => Cipher::aes_128_gcm(),
-            Aead::Aes256Gcm => Cipher::aes_256_gcm(),
-            Aead::ChaCha20Poly1305 => Cipher::chacha20_poly1305(),
         }
     }
 
