@@ -15,10 +15,35 @@ use crate::{godot_pem, misuse};
 /// Declares a class struct with the tuning properties after its own fields, and
 /// `fn settings(&self)` (core `Settings` from them), `fn alpn(&self)`, `fn srtp(&self)`.
 /// `$applies` is the sentence that says when a change takes effect.
+/// With `defaults: { mtu: .., handshake_timeout: .., idle_timeout: .., max_queued_bytes: .. }`
+/// after `applies`, those properties start at other values (the multiplayer peer's).
 macro_rules! tuned_class {
     (
         $(#[$($meta:tt)*])*
         pub struct $name:ident, applies: $applies:tt {
+            $($fields:tt)*
+        }
+    ) => {
+        crate::tuning::tuned_class! {
+            $(#[$($meta)*])*
+            pub struct $name, applies: $applies, defaults: {
+                mtu: (openssl_dtls_core::DEFAULT_MTU as i64),
+                handshake_timeout: 60.0,
+                idle_timeout: (openssl_dtls_core::DEFAULT_IDLE_TIMEOUT.as_secs_f64()),
+                max_queued_bytes: (openssl_dtls_core::DEFAULT_MAX_QUEUED_BYTES as i64),
+            } {
+                $($fields)*
+            }
+        }
+    };
+    (
+        $(#[$($meta:tt)*])*
+        pub struct $name:ident, applies: $applies:tt, defaults: {
+            mtu: $mtu:tt,
+            handshake_timeout: $handshake:tt,
+            idle_timeout: $idle:tt,
+            max_queued_bytes: $queued_bytes:tt,
+        } {
             $($fields:tt)*
         }
     ) => {
@@ -30,13 +55,13 @@ macro_rules! tuned_class {
             /// the internet.
             #[doc = $applies]
             #[var]
-            #[init(val = openssl_dtls_core::DEFAULT_MTU as i64)]
+            #[init(val = $mtu)]
             mtu: i64,
             /// Seconds a handshake may take before the status becomes
             /// [constant OpenSSLPacketPeerDTLS.STATUS_ERROR].
             #[doc = $applies]
             #[var]
-            #[init(val = 60.0)]
+            #[init(val = $handshake)]
             handshake_timeout: f64,
             /// Seconds before the first retransmission of a lost handshake flight; it doubles on
             /// every retry, up to 60 s.
@@ -51,7 +76,7 @@ macro_rules! tuned_class {
             /// minute. DTLS has no keep-alive: a game that can be silent longer sends its own.
             #[doc = $applies]
             #[var]
-            #[init(val = openssl_dtls_core::DEFAULT_IDLE_TIMEOUT.as_secs_f64())]
+            #[init(val = $idle)]
             idle_timeout: f64,
             /// Most received packets waiting for [method PacketPeer.get_packet] (default 1024);
             /// packets arriving beyond it, or beyond [member max_queued_bytes], are dropped and
@@ -65,7 +90,7 @@ macro_rules! tuned_class {
             /// [PacketPeerUDP] buffer); see [member max_queued_packets].
             #[doc = $applies]
             #[var]
-            #[init(val = openssl_dtls_core::DEFAULT_MAX_QUEUED_BYTES as i64)]
+            #[init(val = $queued_bytes)]
             max_queued_bytes: i64,
             /// OpenSSL cipher list (DTLS 1.2 suites). The default offers AEAD suites only, AES-GCM
             /// first; a server uses its own order of preference.
