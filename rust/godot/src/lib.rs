@@ -17,6 +17,7 @@ mod handed_out;
 mod multiplayer_peer;
 mod nullable;
 mod packet_peer_dtls;
+mod peer_snapshot;
 mod status_enum;
 mod tuning;
 mod udp_transport;

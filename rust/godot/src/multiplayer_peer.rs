@@ -25,6 +25,8 @@ use openssl_dtls_core::{
 use crate::dtls_server::ClientCertificateMode;
 use crate::handed_out::HandedOut;
 use crate::nullable::Nullable;
+use crate::packet_peer_dtls::OpenSSLPacketPeerDtls;
+use crate::peer_snapshot::Snapshot;
 use crate::tuning::tuned_class;
 use crate::{godot_pem, godot_trust, misuse, tuning};
 
@@ -545,6 +547,27 @@ impl OpenSSLDtlsMultiplayerPeer {
             .map_or(0, |a| i64::from(a.port()))
     }
 
+    /// The DTLS connection to peer [param id] (on a client, [code]1[/code]: the server) as an
+    /// [OpenSSLPacketPeerDTLS] showing its status, certificate ([method
+    /// OpenSSLPacketPeerDTLS.get_peer_certificate]), negotiated parameters and
+    /// [method OpenSSLPacketPeerDTLS.get_statistics] as they were at this call; it sends nothing
+    /// itself. [code]null[/code], with one message, for an unknown id.
+    #[func]
+    fn get_peer(&self, id: i64) -> Option<Gd<OpenSSLPacketPeerDtls>> {
+        match self.session_of(id) {
+            Some(session) => Some(OpenSSLPacketPeerDtls::from_snapshot(Snapshot::of(session))),
+            None => {
+                misuse(
+                    CLASS,
+                    "get_peer",
+                    Error::ERR_INVALID_PARAMETER,
+                    format!("no connected peer has id {id}"),
+                );
+                None
+            }
+        }
+    }
+
     /// The ids of the connected peers (a client: [code][1][/code] once connected).
     #[func]
     fn get_peer_ids(&self) -> PackedInt32Array {
@@ -554,50 +577,6 @@ impl OpenSSLDtlsMultiplayerPeer {
             .map(|p| p.host().peer_ids().into_iter().map(id_i32).collect())
             .unwrap_or_default();
         PackedInt32Array::from(ids.as_slice())
-    }
-
-    /// The certificate peer [param id] presented ([code]1[/code] on a client: the server's; on a
-    /// server: a client's, when [method set_client_certificate_mode] asked for one), else
-    /// [code]null[/code].
-    #[func]
-    fn get_peer_certificate(&self, id: i64) -> Option<Gd<X509Certificate>> {
-        let pem = self.session_of(id)?.peer_certificate_pem()?;
-        let mut cert = X509Certificate::new_gd();
-        (cert.load_from_string(&pem) == Error::OK).then_some(cert)
-    }
-
-    /// Counters and negotiated parameters of the DTLS connection to peer [param id], as
-    /// [method OpenSSLPacketPeerDTLS.get_statistics] gives them; empty for an unknown id.
-    #[func]
-    fn get_peer_statistics(&self, id: i64) -> VarDictionary {
-        let mut out = VarDictionary::new();
-        let Some(session) = self.session_of(id) else {
-            misuse(
-                CLASS,
-                "get_peer_statistics",
-                Error::ERR_INVALID_PARAMETER,
-                format!("no connected peer has id {id}"),
-            );
-            return out;
-        };
-        let stats = session.stats();
-        let counters = [
-            ("datagrams_sent", stats.datagrams_sent),
-            ("datagrams_received", stats.datagrams_received),
-            ("bytes_sent", stats.bytes_sent),
-            ("bytes_received", stats.bytes_received),
-            ("packets_sent", stats.packets_sent),
-            ("packets_received", stats.packets_received),
-            ("retransmissions", stats.retransmissions),
-            ("packets_dropped", stats.packets_dropped),
-        ];
-        for (name, value) in counters {
-            out.set(name, i64::try_from(value).unwrap_or(i64::MAX));
-        }
-        out.set("cipher", session.cipher().unwrap_or_default());
-        out.set("protocol", session.protocol_version().unwrap_or_default());
-        out.set("mtu", i64::try_from(session.mtu()).unwrap_or(i64::MAX));
-        out
     }
 
     /// Why a client's connection failed or ended, in words (empty otherwise).

@@ -2,12 +2,14 @@
 # sub-tree (SceneTree.set_multiplayer), over UDP on 127.0.0.1 with a validated certificate:
 # - the client connects (connected_to_server; peer_connected(1) on the client, peer_connected(id) on the
 #   server), its unique id is the one the server sees, in 2..2^31-1;
+# - get_peer(id) on both ends: connected, the server's certificate seen by the client; null for an unknown id;
 # - an RPC each way arrives with get_remote_sender_id() naming the sender;
 # - disconnect_peer on the server: server_disconnected on the client, peer_disconnected(id) on the server;
 # - a client checking the wrong host name gets connection_failed.
 # (The full suites are the GDScript tests of the multiplayer peer; this only proves the class works.)
 # requires-addon
 # allow-error: the certificate is not valid for this host
+# expect-error: OpenSSLDTLSMultiplayerPeer.get_peer
 extends SceneTree
 
 const Harness = preload("res://tests/harness.gd")
@@ -85,6 +87,21 @@ func _body() -> bool:
 	h.check_eq(seen.client_peers, [1], "the client's peer_connected names the server")
 	h.check_eq(client_mp.get_unique_id(), client_id, "SceneMultiplayer.get_unique_id on the client")
 	h.check_eq(client.get_connection_status(), MultiplayerPeer.CONNECTION_CONNECTED, "client connected")
+
+	h.section("get_peer")
+	var to_server: OpenSSLPacketPeerDTLS = client.get_peer(1)
+	var to_client: OpenSSLPacketPeerDTLS = server.get_peer(client_id)
+	h.check(to_server != null and to_client != null, "get_peer on both ends")
+	if to_server != null and to_client != null:
+		h.check_eq(to_server.get_status(), OpenSSLPacketPeerDTLS.STATUS_CONNECTED, "client's view: connected")
+		h.check_eq(to_client.get_status(), OpenSSLPacketPeerDTLS.STATUS_CONNECTED, "server's view: connected")
+		var cert: X509Certificate = to_server.get_peer_certificate()
+		h.check(cert != null and cert.save_to_string() == id.certificate.save_to_string(),
+			"the client sees the server's certificate")
+		h.check(int(to_client.get_statistics().get("datagrams_received", 0)) > 0, "statistics count traffic")
+	var none = h.check_one_error(func(): return server.get_peer(12345), "OpenSSLDTLSMultiplayerPeer.get_peer",
+		"get_peer(unknown id)")
+	h.check(none == null, "get_peer(unknown id) is null")
 
 	h.section("RPCs both ways")
 	var server_game: Node = s[1]
