@@ -19,10 +19,13 @@ use crate::{Role, Session, Status};
 pub const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(1);
 /// renet retransmits an unacknowledged reliable message after this long.
 const RESEND_TIME: Duration = Duration::from_millis(200);
-/// Most bytes one flush hands to the socket (a burst the receiver's socket buffer takes).
-const BYTES_PER_FLUSH: u64 = 128 * 1024;
-/// Flushes are at least this far apart (new messages wait at most this long for company).
-const MIN_FLUSH_INTERVAL: Duration = Duration::from_millis(1);
+/// Bytes renet hands out per call: a burst the receiver's socket buffer takes whole.
+const BYTES_PER_CALL: u64 = 16 * 1024;
+/// A flush asks renet once per this much time since the previous flush (at least once, at most
+/// [`MAX_CALLS_PER_FLUSH`] times): polled in a tight loop, 16 KiB per poll; polled once a frame,
+/// up to 96 KiB per frame. (renet itself has no congestion control.)
+const TIME_PER_CALL: Duration = Duration::from_millis(2);
+const MAX_CALLS_PER_FLUSH: u32 = 6;
 /// While connected, renet is given a chance to retransmit at least this often.
 const IDLE_FLUSH_INTERVAL: Duration = Duration::from_millis(10);
 /// Most bytes an unreliable channel holds (its largest message).
@@ -81,7 +84,7 @@ impl std::fmt::Debug for Link {
 
 /// The renet channels, the same both ways: every data channel and the control channel.
 fn connection_config(config: &MultiplayerConfig) -> ConnectionConfig {
-    let reliable_memory = config.max_message_size + 64 * 1024;
+    let reliable_memory = reliable_channel_memory(config);
     let list: Vec<ChannelConfig> = channels::all()
         .map(|(channel_id, mode)| match mode {
             Some(TransferMode::Reliable) | None => ChannelConfig {
@@ -99,10 +102,17 @@ fn connection_config(config: &MultiplayerConfig) -> ConnectionConfig {
         })
         .collect();
     ConnectionConfig {
-        available_bytes_per_tick: BYTES_PER_FLUSH,
+        available_bytes_per_tick: BYTES_PER_CALL,
         server_channels_config: list.clone(),
         client_channels_config: list,
     }
+}
+
+/// Most bytes a reliable channel holds, either way: `max_queued_bytes` and a little, so our own
+/// bound (with its message) is met before renet's (which disconnects silently). Several large
+/// messages may be in flight on one channel.
+fn reliable_channel_memory(config: &MultiplayerConfig) -> usize {
+    config.max_queued_bytes + 64 * 1024
 }
 
 /// Largest unreliable message.
@@ -167,7 +177,7 @@ impl Link {
         }
         let flush = self.channels.as_ref().map(|c| match c.last_flush {
             None => c.last_update,
-            Some(last) if c.dirty => last + MIN_FLUSH_INTERVAL,
+            Some(last) if c.dirty => last,
             Some(last) => last + IDLE_FLUSH_INTERVAL,
         });
         [self.session.poll_timeout(), flush, self.keepalive_at]
@@ -246,7 +256,7 @@ impl Link {
         let Some(c) = self.channels.as_ref() else {
             return 0;
         };
-        let reliable_memory = self.config.max_message_size + 64 * 1024;
+        let reliable_memory = reliable_channel_memory(&self.config);
         self.used
             .iter()
             .map(|&id| {
@@ -437,15 +447,20 @@ impl Link {
     }
 
     /// Sends what renet has (new messages, retransmissions, acknowledgements), each packet in one
-    /// DTLS packet; paced by [`MIN_FLUSH_INTERVAL`] unless `force`.
+    /// DTLS packet: whenever something happened since the last flush (or `force`), else every
+    /// [`IDLE_FLUSH_INTERVAL`] for retransmissions.
     fn flush(&mut self, now: Instant, force: bool) {
         let Some(c) = self.channels.as_mut() else {
             return;
         };
-        let due = match c.last_flush {
-            None => true,
-            Some(last) if c.dirty => now >= last + MIN_FLUSH_INTERVAL,
-            Some(last) => now >= last + IDLE_FLUSH_INTERVAL,
+        let (due, calls) = match c.last_flush {
+            None => (true, 1),
+            Some(last) => {
+                let since = now.saturating_duration_since(last);
+                let calls = (since.as_micros() / TIME_PER_CALL.as_micros())
+                    .clamp(1, u128::from(MAX_CALLS_PER_FLUSH));
+                (c.dirty || since >= IDLE_FLUSH_INTERVAL, calls as u32)
+            }
         };
         if !due && !force {
             return;
@@ -453,7 +468,20 @@ impl Link {
         c.last_flush = Some(now);
         c.dirty = false;
         let renet = &mut c.renet;
-        let packets = match catch_unwind(AssertUnwindSafe(|| renet.get_packets_to_send())) {
+        let gathered = catch_unwind(AssertUnwindSafe(|| {
+            let mut packets = renet.get_packets_to_send();
+            for _ in 1..calls {
+                let more = renet.get_packets_to_send();
+                // Only an acknowledgement (or nothing): renet has no more data to send now.
+                if more.len() <= 1 {
+                    packets.extend(more);
+                    break;
+                }
+                packets.extend(more);
+            }
+            packets
+        }));
+        let packets = match gathered {
             Ok(p) => p,
             Err(_) => {
                 self.fail("the channel layer failed (internal error)".into());

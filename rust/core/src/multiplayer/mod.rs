@@ -50,8 +50,8 @@ pub struct MultiplayerConfig {
     /// Largest message, in bytes (default 2 MiB); unreliable ones are limited to 256 KiB.
     pub max_message_size: usize,
     /// Most bytes queued per peer, either way: waiting to be sent and acknowledged, or received
-    /// and not read (default 16 MiB). A peer beyond it is disconnected with a message. (renet's
-    /// reassembly of large messages is bounded apart: `max_message_size` per reliable channel.)
+    /// and not read (default 16 MiB). A peer beyond it is disconnected with a message. renet's
+    /// reassembly of messages not yet complete is bounded by the same figure per reliable channel.
     pub max_queued_bytes: usize,
 }
 
