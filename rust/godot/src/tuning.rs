@@ -15,8 +15,9 @@ use crate::{godot_pem, misuse};
 /// Declares a class struct with the tuning properties after its own fields, and
 /// `fn settings(&self)` (core `Settings` from them), `fn alpn(&self)`, `fn srtp(&self)`.
 /// `$applies` is the sentence that says when a change takes effect.
-/// With `defaults: { mtu: .., handshake_timeout: .., idle_timeout: .., max_queued_bytes: .. }`
-/// after `applies`, those properties start at other values (the multiplayer peer's).
+/// With `defaults: { mtu, handshake_timeout, idle_timeout, max_queued_bytes, and the sentences
+/// documenting the first, third and fourth }` after `applies`, those properties start at other
+/// values (the multiplayer peer's).
 macro_rules! tuned_class {
     (
         $(#[$($meta:tt)*])*
@@ -31,6 +32,12 @@ macro_rules! tuned_class {
                 handshake_timeout: 60.0,
                 idle_timeout: (openssl_dtls_core::DEFAULT_IDLE_TIMEOUT.as_secs_f64()),
                 max_queued_bytes: (openssl_dtls_core::DEFAULT_MAX_QUEUED_BYTES as i64),
+                mtu_doc: "The default 1200 is safe across the internet.",
+                idle_doc: "The default 30 s is the longest Godot's ENet waits for a silent peer: a \
+                    crashed or unplugged client frees its slot in half a minute. DTLS has no \
+                    keep-alive: a game that can be silent longer sends its own.",
+                queued_bytes_doc: "Most bytes of received packets waiting (default 65536, the size \
+                    of Godot's own [PacketPeerUDP] buffer); see [member max_queued_packets].",
             } {
                 $($fields)*
             }
@@ -43,6 +50,9 @@ macro_rules! tuned_class {
             handshake_timeout: $handshake:tt,
             idle_timeout: $idle:tt,
             max_queued_bytes: $queued_bytes:tt,
+            mtu_doc: $mtu_doc:tt,
+            idle_doc: $idle_doc:tt,
+            queued_bytes_doc: $queued_bytes_doc:tt,
         } {
             $($fields:tt)*
         }
@@ -51,8 +61,8 @@ macro_rules! tuned_class {
         $(#[$($meta)*])*
         pub struct $name {
             $($fields)*
-            /// Largest UDP payload written, in bytes (256..=65507). The default 1200 is safe across
-            /// the internet.
+            /// Largest UDP payload written, in bytes (256..=65507).
+            #[doc = $mtu_doc]
             #[doc = $applies]
             #[var]
             #[init(val = $mtu)]
@@ -71,9 +81,8 @@ macro_rules! tuned_class {
             initial_retransmit_timeout: f64,
             /// Seconds a connected peer may stay silent (nothing authentic received) before the
             /// connection ends with [constant OpenSSLPacketPeerDTLS.STATUS_ERROR] and a message
-            /// saying so; [code]0[/code] disables it. The default 30 s is the longest Godot's ENet
-            /// waits for a silent peer: a crashed or unplugged client frees its slot in half a
-            /// minute. DTLS has no keep-alive: a game that can be silent longer sends its own.
+            /// saying so; [code]0[/code] disables it.
+            #[doc = $idle_doc]
             #[doc = $applies]
             #[var]
             #[init(val = $idle)]
@@ -86,8 +95,7 @@ macro_rules! tuned_class {
             #[var]
             #[init(val = openssl_dtls_core::DEFAULT_MAX_QUEUED_PACKETS as i64)]
             max_queued_packets: i64,
-            /// Most bytes of received packets waiting (default 65536, the size of Godot's own
-            /// [PacketPeerUDP] buffer); see [member max_queued_packets].
+            #[doc = $queued_bytes_doc]
             #[doc = $applies]
             #[var]
             #[init(val = $queued_bytes)]
