@@ -486,6 +486,13 @@ fn disconnect_peer_tells_the_client_and_force_skips_the_event() {
     let mut b = client_to(port(&server));
     let id_a = connect(&mut server, &mut a);
     let id_b = connect(&mut server, &mut b);
+    // Messages from a that the server's game has not read yet: they go with a.
+    send_numbered(&mut a, 1, 0, TransferMode::Reliable, 5);
+    until("a's messages queued on the server", |now| {
+        server.poll(now).expect("poll");
+        a.poll(now).expect("poll");
+        server.host().pending_messages() == 5
+    });
     let now = Instant::now();
     assert!(server.host_mut().disconnect_peer(now, id_a, false));
     assert!(server.host_mut().disconnect_peer(now, id_b, true));
@@ -500,6 +507,10 @@ fn disconnect_peer_tells_the_client_and_force_skips_the_event() {
             && b.host().status() == ConnectionStatus::Disconnected
     });
     assert_eq!(server_events, vec![PeerEvent::Disconnected(id_a)]);
+    assert!(
+        server.host_mut().recv().is_none(),
+        "nothing from a peer after it is gone"
+    );
     assert_eq!(
         events(&mut a).last(),
         Some(&PeerEvent::Disconnected(SERVER_ID))

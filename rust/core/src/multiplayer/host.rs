@@ -421,6 +421,7 @@ impl MultiplayerHost {
         }
         if force {
             self.ids.remove(&id);
+            self.inbox.remove_from(id);
             if !self.is_server() {
                 self.status = ConnectionStatus::Disconnected;
             }
@@ -484,6 +485,7 @@ impl MultiplayerHost {
                 }
                 LinkState::Over if announced => {
                     self.ids.remove(&link.peer_id);
+                    self.inbox.remove_from(link.peer_id);
                     self.events.push_back(PeerEvent::Disconnected(link.peer_id));
                     if !is_server {
                         self.failure = link.failure.clone();

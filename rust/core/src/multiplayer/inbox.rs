@@ -55,6 +55,14 @@ impl Inbox {
         self.bytes.get(&peer).copied().unwrap_or(0)
     }
 
+    /// Drops the messages from `peer` (it is gone: nothing of it surfaces after its
+    /// disconnection is reported).
+    pub(crate) fn remove_from(&mut self, peer: u32) {
+        if self.bytes.remove(&peer).is_some() || self.queue.iter().any(|m| m.from == peer) {
+            self.queue.retain(|m| m.from != peer);
+        }
+    }
+
     pub(crate) fn clear(&mut self) {
         self.queue.clear();
         self.bytes.clear();
