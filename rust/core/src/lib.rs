@@ -7,6 +7,7 @@ mod config;
 mod error;
 mod ffi;
 mod io;
+pub mod multiplayer;
 mod records;
 mod server;
 mod session;
@@ -14,7 +15,7 @@ mod session;
 // Short paths for the modules used across the crate (`crate::settings`, ...).
 pub use config::pem;
 use config::{certificates, client_config, contexts, features, settings, trust_store};
-use io::{connection, transport, udp_server};
+use io::{connection, transport, udp_multiplayer, udp_server};
 use records::screen;
 use server::{cookie_jar, failure_log};
 use session::{datagram_io, info as session_info, packet_queue, stats, status};
@@ -37,6 +38,7 @@ pub use settings::{
 pub use stats::Stats;
 pub use status::Status;
 pub use transport::{Transport, UdpTransport};
+pub use udp_multiplayer::UdpMultiplayer;
 pub use udp_server::UdpServer;
 
 /// Re-exported so users of the core can build certificate parameters (CA chains, validity).

@@ -1,5 +1,5 @@
 //! GDExtension entry point of the OpenSSL DTLS addon: registers `OpenSSLPacketPeerDTLS`,
-//! `OpenSSLDTLSServer`, `OpenSSLDTLSCertificates` and their enums, and routes `log` records to Godot's output.
+//! `OpenSSLDTLSServer`, `OpenSSLDTLSCertificates`, `OpenSSLDTLSMultiplayerPeer` and their enums, and routes `log` records to Godot's output.
 
 use std::fmt::Display;
 
@@ -14,8 +14,10 @@ mod godot_logger;
 mod godot_pem;
 mod godot_trust;
 mod handed_out;
+mod multiplayer_peer;
 mod nullable;
 mod packet_peer_dtls;
+mod peer_snapshot;
 mod status_enum;
 mod tuning;
 mod udp_transport;

@@ -16,6 +16,7 @@ use openssl_dtls_core::{
 
 use crate::handed_out::HandedOut;
 use crate::nullable::Nullable;
+use crate::peer_snapshot::{SessionFacts, Snapshot};
 use crate::status_enum::PeerStatus;
 use crate::tuning::tuned_class;
 use crate::udp_transport::GodotUdp;
@@ -41,6 +42,8 @@ tuned_class! {
         client_certificate: Option<OwnCertificate>,
         /// The packets `get_packet` lent to Godot, per reading thread.
         handed_out: HandedOut,
+        /// A multiplayer connection's facts, for a peer from `OpenSSLDTLSMultiplayerPeer.get_peer`.
+        snapshot: Option<Box<Snapshot>>,
         base: Base<PacketPeerExtension>,
     }
 }
@@ -133,7 +136,7 @@ impl IPacketPeerExtension for OpenSSLPacketPeerDtls {
     }
 
     fn get_max_packet_size(&self) -> i32 {
-        let max = match &self.session {
+        let max = match self.facts() {
             Some(s) => s.max_packet_size(),
             None => openssl_dtls_core::max_packet_size_estimate(
                 usize::try_from(self.mtu).unwrap_or(DEFAULT_MTU),
@@ -330,7 +333,7 @@ impl OpenSSLPacketPeerDtls {
     /// Why the connection is in an error status, in words (empty otherwise).
     #[func]
     fn get_error_message(&self) -> GString {
-        self.session()
+        self.facts()
             .and_then(|s| s.failure())
             .unwrap_or_default()
             .into()
@@ -340,7 +343,7 @@ impl OpenSSLPacketPeerDtls {
     /// client's on a server that asked for one), else [code]null[/code].
     #[func]
     fn get_peer_certificate(&mut self) -> Option<Gd<X509Certificate>> {
-        let pem = self.session()?.peer_certificate_pem()?;
+        let pem = self.facts()?.peer_certificate_pem()?;
         let mut cert = X509Certificate::new_gd();
         (cert.load_from_string(&pem) == Error::OK).then_some(cert)
     }
@@ -348,7 +351,7 @@ impl OpenSSLPacketPeerDtls {
     /// The ALPN protocol both sides agreed on (empty if none).
     #[func]
     fn get_alpn_protocol(&mut self) -> GString {
-        self.session()
+        self.facts()
             .and_then(|s| s.alpn_protocol())
             .map_or_else(GString::new, |p| GString::from(&p))
     }
@@ -356,7 +359,7 @@ impl OpenSSLPacketPeerDtls {
     /// The negotiated SRTP protection profile (empty if none).
     #[func]
     fn get_srtp_profile(&mut self) -> GString {
-        self.session()
+        self.facts()
             .and_then(|s| s.srtp_profile())
             .unwrap_or_default()
             .into()
@@ -365,7 +368,7 @@ impl OpenSSLPacketPeerDtls {
     /// The PSK identity of the connection (on a server: the one the client announced).
     #[func]
     fn get_psk_identity(&mut self) -> GString {
-        self.session()
+        self.facts()
             .and_then(|s| s.psk_identity())
             .map_or_else(GString::new, |p| GString::from(&p))
     }
@@ -405,7 +408,7 @@ impl OpenSSLPacketPeerDtls {
     #[func]
     fn get_statistics(&mut self) -> VarDictionary {
         let mut out = VarDictionary::new();
-        let Some(session) = self.session() else {
+        let Some(session) = self.facts() else {
             return out;
         };
         let stats = session.stats();
@@ -465,9 +468,25 @@ impl OpenSSLPacketPeerDtls {
         self.session.as_ref()
     }
 
+    /// What the getters read: the live session, else a multiplayer connection's snapshot.
+    fn facts(&self) -> Option<&dyn SessionFacts> {
+        match (&self.session, &self.snapshot) {
+            (Some(s), _) => Some(s),
+            (None, Some(s)) => Some(s.as_ref()),
+            (None, None) => None,
+        }
+    }
+
     fn status(&self) -> openssl_dtls_core::Status {
-        self.session()
-            .map_or(openssl_dtls_core::Status::Disconnected, Session::status)
+        self.facts()
+            .map_or(openssl_dtls_core::Status::Disconnected, |f| f.status())
+    }
+
+    /// A peer showing a multiplayer connection's facts (`OpenSSLDTLSMultiplayerPeer.get_peer`).
+    pub(crate) fn from_snapshot(snapshot: Snapshot) -> Gd<Self> {
+        let mut peer = Self::new_gd();
+        peer.bind_mut().snapshot = Some(Box::new(snapshot));
+        peer
     }
 
     /// Checks the UDP peer and the state, builds the client configuration from the properties

@@ -15,6 +15,9 @@ use crate::{godot_pem, misuse};
 /// Declares a class struct with the tuning properties after its own fields, and
 /// `fn settings(&self)` (core `Settings` from them), `fn alpn(&self)`, `fn srtp(&self)`.
 /// `$applies` is the sentence that says when a change takes effect.
+/// With `defaults: { mtu, handshake_timeout, idle_timeout, max_queued_bytes, and the sentences
+/// documenting the first, third and fourth }` after `applies`, those properties start at other
+/// values (the multiplayer peer's).
 macro_rules! tuned_class {
     (
         $(#[$($meta:tt)*])*
@@ -22,21 +25,53 @@ macro_rules! tuned_class {
             $($fields:tt)*
         }
     ) => {
+        crate::tuning::tuned_class! {
+            $(#[$($meta)*])*
+            pub struct $name, applies: $applies, defaults: {
+                mtu: (openssl_dtls_core::DEFAULT_MTU as i64),
+                handshake_timeout: 60.0,
+                idle_timeout: (openssl_dtls_core::DEFAULT_IDLE_TIMEOUT.as_secs_f64()),
+                max_queued_bytes: (openssl_dtls_core::DEFAULT_MAX_QUEUED_BYTES as i64),
+                mtu_doc: "The default 1200 is safe across the internet.",
+                idle_doc: "The default 30 s is the longest Godot's ENet waits for a silent peer: a \
+                    crashed or unplugged client frees its slot in half a minute. DTLS has no \
+                    keep-alive: a game that can be silent longer sends its own.",
+                queued_bytes_doc: "Most bytes of received packets waiting (default 65536, the size \
+                    of Godot's own [PacketPeerUDP] buffer); see [member max_queued_packets].",
+            } {
+                $($fields)*
+            }
+        }
+    };
+    (
+        $(#[$($meta:tt)*])*
+        pub struct $name:ident, applies: $applies:tt, defaults: {
+            mtu: $mtu:tt,
+            handshake_timeout: $handshake:tt,
+            idle_timeout: $idle:tt,
+            max_queued_bytes: $queued_bytes:tt,
+            mtu_doc: $mtu_doc:tt,
+            idle_doc: $idle_doc:tt,
+            queued_bytes_doc: $queued_bytes_doc:tt,
+        } {
+            $($fields:tt)*
+        }
+    ) => {
         // Only `tt` fragments: the derive's parser does not see through other fragment kinds.
         $(#[$($meta)*])*
         pub struct $name {
             $($fields)*
-            /// Largest UDP payload written, in bytes (256..=65507). The default 1200 is safe across
-            /// the internet.
+            /// Largest UDP payload written, in bytes (256..=65507).
+            #[doc = $mtu_doc]
             #[doc = $applies]
             #[var]
-            #[init(val = openssl_dtls_core::DEFAULT_MTU as i64)]
+            #[init(val = $mtu)]
             mtu: i64,
             /// Seconds a handshake may take before the status becomes
             /// [constant OpenSSLPacketPeerDTLS.STATUS_ERROR].
             #[doc = $applies]
             #[var]
-            #[init(val = 60.0)]
+            #[init(val = $handshake)]
             handshake_timeout: f64,
             /// Seconds before the first retransmission of a lost handshake flight; it doubles on
             /// every retry, up to 60 s.
@@ -46,12 +81,11 @@ macro_rules! tuned_class {
             initial_retransmit_timeout: f64,
             /// Seconds a connected peer may stay silent (nothing authentic received) before the
             /// connection ends with [constant OpenSSLPacketPeerDTLS.STATUS_ERROR] and a message
-            /// saying so; [code]0[/code] disables it. The default 30 s is the longest Godot's ENet
-            /// waits for a silent peer: a crashed or unplugged client frees its slot in half a
-            /// minute. DTLS has no keep-alive: a game that can be silent longer sends its own.
+            /// saying so; [code]0[/code] disables it.
+            #[doc = $idle_doc]
             #[doc = $applies]
             #[var]
-            #[init(val = openssl_dtls_core::DEFAULT_IDLE_TIMEOUT.as_secs_f64())]
+            #[init(val = $idle)]
             idle_timeout: f64,
             /// Most received packets waiting for [method PacketPeer.get_packet] (default 1024);
             /// packets arriving beyond it, or beyond [member max_queued_bytes], are dropped and
@@ -61,11 +95,10 @@ macro_rules! tuned_class {
             #[var]
             #[init(val = openssl_dtls_core::DEFAULT_MAX_QUEUED_PACKETS as i64)]
             max_queued_packets: i64,
-            /// Most bytes of received packets waiting (default 65536, the size of Godot's own
-            /// [PacketPeerUDP] buffer); see [member max_queued_packets].
+            #[doc = $queued_bytes_doc]
             #[doc = $applies]
             #[var]
-            #[init(val = openssl_dtls_core::DEFAULT_MAX_QUEUED_BYTES as i64)]
+            #[init(val = $queued_bytes)]
             max_queued_bytes: i64,
             /// OpenSSL cipher list (DTLS 1.2 suites). The default offers AEAD suites only, AES-GCM
             /// first; a server uses its own order of preference.

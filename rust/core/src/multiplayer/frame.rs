@@ -1,0 +1,110 @@
+//! The framing inside each DTLS packet of a multiplayer connection: one tag byte, then a renet
+//! packet (the channels), or one of the peer's own control messages: a keepalive, a goodbye with
+//! its reason. The id the server gives a client uses the same encoding, sent as a message on the
+//! reliable control channel (so it is retransmitted). Unknown tags are ignored, so later versions
+//! can add messages.
+
+const TAG_CHANNELS: u8 = 1;
+const TAG_ASSIGN_ID: u8 = 2;
+const TAG_KEEPALIVE: u8 = 3;
+const TAG_GOODBYE: u8 = 4;
+
+/// Longest goodbye reason sent, in bytes.
+const MAX_REASON: usize = 200;
+
+/// One DTLS packet of a multiplayer connection, as read.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Frame<'a> {
+    /// A renet packet of the channels.
+    Channels(&'a [u8]),
+    /// Server to client: the client's unique id.
+    AssignId(u32),
+    /// Sent every second while nothing else is, so the peer's idle timer sees us alive.
+    Keepalive,
+    /// The sender closes the connection, for this reason.
+    Goodbye(&'a str),
+    /// Unknown tag, empty or malformed: ignored.
+    Unknown,
+}
+
+impl<'a> Frame<'a> {
+    /// Reads one DTLS packet.
+    pub(crate) fn parse(packet: &'a [u8]) -> Frame<'a> {
+        let Some((&tag, body)) = packet.split_first() else {
+            return Frame::Unknown;
+        };
+        match tag {
+            TAG_CHANNELS => Frame::Channels(body),
+            TAG_ASSIGN_ID => match <[u8; 4]>::try_from(body) {
+                Ok(id) => Frame::AssignId(u32::from_be_bytes(id)),
+                Err(_) => Frame::Unknown,
+            },
+            TAG_KEEPALIVE => Frame::Keepalive,
+            TAG_GOODBYE => match std::str::from_utf8(body) {
+                Ok(reason) => Frame::Goodbye(reason),
+                Err(_) => Frame::Goodbye(""),
+            },
+            _ => Frame::Unknown,
+        }
+    }
+}
+
+/// Writes a renet packet's frame into `out` (cleared first).
+pub(crate) fn channels(out: &mut Vec<u8>, packet: &[u8]) {
+    out.clear();
+    out.push(TAG_CHANNELS);
+    out.extend_from_slice(packet);
+}
+
+/// The frame that tells a client its id.
+pub(crate) fn assign_id(id: u32) -> [u8; 5] {
+    let b = id.to_be_bytes();
+    [TAG_ASSIGN_ID, b[0], b[1], b[2], b[3]]
+}
+
+/// The keepalive frame.
+pub(crate) const KEEPALIVE: [u8; 1] = [TAG_KEEPALIVE];
+
+/// The goodbye frame with `reason` (cut at a character boundary to at most 200 bytes).
+pub(crate) fn goodbye(reason: &str) -> Vec<u8> {
+    let mut end = reason.len().min(MAX_REASON);
+    while !reason.is_char_boundary(end) {
+        end -= 1;
+    }
+    let mut out = Vec::with_capacity(1 + end);
+    out.push(TAG_GOODBYE);
+    out.extend_from_slice(&reason.as_bytes()[..end]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_read_back_as_written() {
+        let mut out = Vec::new();
+        channels(&mut out, b"abc");
+        assert_eq!(Frame::parse(&out), Frame::Channels(b"abc"));
+        assert_eq!(
+            Frame::parse(&assign_id(0x1234_5678)),
+            Frame::AssignId(0x1234_5678)
+        );
+        assert_eq!(Frame::parse(&KEEPALIVE), Frame::Keepalive);
+        assert_eq!(
+            Frame::parse(&goodbye("server full")),
+            Frame::Goodbye("server full")
+        );
+        let long = "é".repeat(150);
+        assert!(goodbye(&long).len() <= 1 + MAX_REASON);
+        assert!(matches!(Frame::parse(&goodbye(&long)), Frame::Goodbye(r) if r.len() == 200));
+    }
+
+    #[test]
+    fn malformed_frames_are_ignored() {
+        assert_eq!(Frame::parse(&[]), Frame::Unknown);
+        assert_eq!(Frame::parse(&[TAG_ASSIGN_ID, 1, 2]), Frame::Unknown);
+        assert_eq!(Frame::parse(&[99, 1]), Frame::Unknown);
+        assert_eq!(Frame::parse(&[TAG_GOODBYE, 0xFF]), Frame::Goodbye(""));
+    }
+}

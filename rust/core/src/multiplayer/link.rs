@@ -1,0 +1,510 @@
+//! One multiplayer connection: a DTLS session and, once it is connected, the renet channels
+//! inside it (each renet packet in one DTLS packet); the id assignment on the control channel,
+//! the keepalive every second and the goodbye of `frame.rs`; the per-connection memory bounds.
+
+use std::net::SocketAddr;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use renet::{ChannelConfig, ConnectionConfig, RenetClient, SendType};
+
+use super::channels::{self, Sequencer, TransferMode, CONTROL_CHANNEL, SEQUENCE_LEN};
+use super::frame::{self, Frame};
+use super::inbox::{Inbox, Message};
+use super::MultiplayerConfig;
+use crate::{Role, Session, Status};
+
+/// A keepalive goes out when nothing else was sent for this long.
+pub const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(1);
+/// renet retransmits an unacknowledged reliable message after this long.
+const RESEND_TIME: Duration = Duration::from_millis(200);
+/// Bytes renet hands out per call: a burst the receiver's socket buffer takes whole.
+const BYTES_PER_CALL: u64 = 16 * 1024;
+/// A flush asks renet once per this much time since the previous flush (at least once, at most
+/// [`MAX_CALLS_PER_FLUSH`] times): polled in a tight loop, 16 KiB per poll; polled once a frame,
+/// up to 96 KiB per frame. (renet itself has no congestion control.)
+const TIME_PER_CALL: Duration = Duration::from_millis(2);
+const MAX_CALLS_PER_FLUSH: u32 = 6;
+/// While connected, renet is given a chance to retransmit at least this often.
+const IDLE_FLUSH_INTERVAL: Duration = Duration::from_millis(10);
+/// Most bytes an unreliable channel holds (its largest message).
+const UNRELIABLE_CHANNEL_MEMORY: usize = 256 * 1024;
+
+/// Where a connection stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LinkState {
+    /// DTLS handshake, or (client) the id assignment, under way.
+    Opening,
+    /// Both ends can exchange messages.
+    Open,
+    /// Ended: closed by either side, failed, timed out.
+    Over,
+}
+
+/// The renet channels of one connection and when they last ran.
+struct Channels {
+    renet: RenetClient,
+    last_update: Instant,
+    last_flush: Option<Instant>,
+    /// Messages were queued or packets arrived since the last flush.
+    dirty: bool,
+}
+
+/// One connection to one peer.
+pub(crate) struct Link {
+    pub(crate) session: Session,
+    pub(crate) addr: SocketAddr,
+    /// The peer's id: a client's (on the server), 1 (on a client).
+    pub(crate) peer_id: u32,
+    /// The client's id, once the server gave it (on a server: once it admitted the client).
+    pub(crate) assigned_id: Option<u32>,
+    channels: Option<Channels>,
+    state: LinkState,
+    /// Why the connection ended, in words, once it has.
+    pub(crate) failure: Option<String>,
+    keepalive_at: Option<Instant>,
+    sequencer: Sequencer,
+    /// Data channels we sent on (their queued bytes count against `max_queued_bytes`).
+    used: Vec<u8>,
+    config: MultiplayerConfig,
+    scratch: Vec<u8>,
+}
+
+impl std::fmt::Debug for Link {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Link")
+            .field("addr", &self.addr)
+            .field("peer_id", &self.peer_id)
+            .field("state", &self.state)
+            .field("failure", &self.failure)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The renet channels, the same both ways: every data channel and the control channel.
+fn connection_config(config: &MultiplayerConfig) -> ConnectionConfig {
+    let reliable_memory = reliable_channel_memory(config);
+    let list: Vec<ChannelConfig> = channels::all()
+        .map(|(channel_id, mode)| match mode {
+            Some(TransferMode::Reliable) | None => ChannelConfig {
+                channel_id,
+                max_memory_usage_bytes: reliable_memory,
+                send_type: SendType::ReliableOrdered {
+                    resend_time: RESEND_TIME,
+                },
+            },
+            Some(_) => ChannelConfig {
+                channel_id,
+                max_memory_usage_bytes: UNRELIABLE_CHANNEL_MEMORY.min(reliable_memory),
+                send_type: SendType::Unreliable,
+            },
+        })
+        .collect();
+    ConnectionConfig {
+        available_bytes_per_tick: BYTES_PER_CALL,
+        server_channels_config: list.clone(),
+        client_channels_config: list,
+    }
+}
+
+/// Most bytes a reliable channel holds, either way: `max_queued_bytes` and a little, so our own
+/// bound (with its message) is met before renet's (which disconnects silently). Several large
+/// messages may be in flight on one channel.
+fn reliable_channel_memory(config: &MultiplayerConfig) -> usize {
+    config.max_queued_bytes + 64 * 1024
+}
+
+/// Largest unreliable message.
+pub(crate) fn max_unreliable_message(config: &MultiplayerConfig) -> usize {
+    UNRELIABLE_CHANNEL_MEMORY.min(config.max_message_size) - SEQUENCE_LEN
+}
+
+impl Link {
+    pub(crate) fn new(
+        session: Session,
+        addr: SocketAddr,
+        peer_id: u32,
+        config: &MultiplayerConfig,
+    ) -> Link {
+        Link {
+            session,
+            addr,
+            peer_id,
+            assigned_id: None,
+            channels: None,
+            state: LinkState::Opening,
+            failure: None,
+            keepalive_at: None,
+            sequencer: Sequencer::default(),
+            used: Vec::new(),
+            config: config.clone(),
+            scratch: Vec::new(),
+        }
+    }
+
+    pub(crate) fn state(&self) -> LinkState {
+        self.state
+    }
+
+    /// A datagram from the peer, then whatever it makes happen (sending waits for the next
+    /// [`Link::handle_timeout`], so a burst of datagrams gets one answer).
+    pub(crate) fn handle_datagram(&mut self, now: Instant, datagram: &[u8], inbox: &mut Inbox) {
+        self.session.handle_datagram(now, datagram);
+        self.process(now, inbox);
+    }
+
+    /// Runs the timers: the session's (handshake, idle timeout), the channels' retransmissions,
+    /// the keepalive; sends what the channels have.
+    pub(crate) fn handle_timeout(&mut self, now: Instant, inbox: &mut Inbox) {
+        self.session.handle_timeout(now);
+        self.process(now, inbox);
+        if self.state != LinkState::Over {
+            self.flush(now, false);
+            if self.session.status() == Status::Connected
+                && self.keepalive_at.is_some_and(|at| now >= at)
+            {
+                self.send_frame(now, &frame::KEEPALIVE);
+            }
+        }
+        self.update_state();
+    }
+
+    /// The earliest time [`Link::handle_timeout`] has work to do.
+    pub(crate) fn poll_timeout(&self) -> Option<Instant> {
+        if self.state == LinkState::Over {
+            return None;
+        }
+        let flush = self.channels.as_ref().map(|c| match c.last_flush {
+            None => c.last_update,
+            Some(last) if c.dirty => last,
+            Some(last) => last + IDLE_FLUSH_INTERVAL,
+        });
+        [self.session.poll_timeout(), flush, self.keepalive_at]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// Hands every datagram waiting to be sent to `send`.
+    pub(crate) fn drain_transmit(&mut self, mut send: impl FnMut(SocketAddr, &[u8])) {
+        let addr = self.addr;
+        self.session.drain_transmit(|d| send(addr, d));
+    }
+
+    /// Queues one message on `channel` in `mode` (sent at the next flush).
+    pub(crate) fn send(
+        &mut self,
+        now: Instant,
+        channel: u8,
+        mode: TransferMode,
+        data: &[u8],
+    ) -> Result<(), String> {
+        if self.state != LinkState::Open {
+            return Err("the connection is not open".into());
+        }
+        if mode != TransferMode::Reliable && data.len() > max_unreliable_message(&self.config) {
+            return Err(format!(
+                "an unreliable packet of {} bytes is larger than the {} bytes allowed",
+                data.len(),
+                max_unreliable_message(&self.config)
+            ));
+        }
+        let queued = self.queued_out();
+        let max = self.config.max_queued_bytes;
+        if queued + data.len() > max {
+            let why = format!(
+                "{queued} bytes wait to be sent to peer {} and {} more were offered, above \
+                 max_queued_bytes ({max}): the peer does not keep up, it is disconnected",
+                self.peer_id,
+                data.len(),
+            );
+            log::warn!("DTLS multiplayer: {why}");
+            self.close(now, &why);
+            self.failure = Some(why.clone());
+            return Err(why);
+        }
+        let id = channels::stream_id(channel, mode);
+        let message = if mode == TransferMode::UnreliableOrdered {
+            let mut m = Vec::with_capacity(SEQUENCE_LEN + data.len());
+            m.extend_from_slice(&self.sequencer.next(id).to_be_bytes());
+            m.extend_from_slice(data);
+            Bytes::from(m)
+        } else {
+            Bytes::copy_from_slice(data)
+        };
+        if !self.used.contains(&id) {
+            self.used.push(id);
+        }
+        self.send_message(id, message)
+    }
+
+    fn send_message(&mut self, id: u8, message: Bytes) -> Result<(), String> {
+        let Some(c) = self.channels.as_mut() else {
+            return Err("the connection is not open".into());
+        };
+        if catch_unwind(AssertUnwindSafe(|| c.renet.send_message(id, message))).is_err() {
+            self.fail("the channel layer failed (internal error)".into());
+            return Err("the channel layer failed".into());
+        }
+        c.dirty = true;
+        Ok(())
+    }
+
+    /// Bytes queued to be sent and not yet acknowledged, over every channel we sent on.
+    fn queued_out(&self) -> usize {
+        let Some(c) = self.channels.as_ref() else {
+            return 0;
+        };
+        let reliable_memory = reliable_channel_memory(&self.config);
+        self.used
+            .iter()
+            .map(|&id| {
+                let limit = match channels::of_stream(id) {
+                    Some((_, TransferMode::Reliable)) => reliable_memory,
+                    _ => UNRELIABLE_CHANNEL_MEMORY.min(reliable_memory),
+                };
+                limit.saturating_sub(c.renet.channel_available_memory(id))
+            })
+            .sum()
+    }
+
+    /// Sends what is queued, says goodbye with `reason` and closes the DTLS session.
+    pub(crate) fn close(&mut self, now: Instant, reason: &str) {
+        if self.session.status() == Status::Connected {
+            self.flush(now, true);
+            let _ = self.session.send(&frame::goodbye(reason));
+        }
+        self.session.close();
+        self.state = LinkState::Over;
+    }
+
+    fn fail(&mut self, why: String) {
+        log::warn!("DTLS multiplayer: connection to {} ended: {why}", self.addr);
+        if self.failure.is_none() {
+            self.failure = Some(why);
+        }
+        self.session.close();
+        self.state = LinkState::Over;
+    }
+
+    /// Reads what the session decrypted: channel packets go to renet, whose messages go to
+    /// `inbox`; control frames are acted on.
+    fn process(&mut self, now: Instant, inbox: &mut Inbox) {
+        if self.state == LinkState::Over {
+            return;
+        }
+        if self.session.status() == Status::Connected && self.channels.is_none() {
+            self.start_channels(now);
+        }
+        if let Some(c) = self.channels.as_mut() {
+            let elapsed = now.saturating_duration_since(c.last_update);
+            c.last_update = now;
+            c.renet.update(elapsed);
+        }
+        let mut packet = std::mem::take(&mut self.scratch);
+        let mut fed = false;
+        while self.session.recv_into(&mut packet) {
+            match Frame::parse(&packet) {
+                Frame::Channels(p) => {
+                    if let Some(c) = self.channels.as_mut() {
+                        let renet = &mut c.renet;
+                        if catch_unwind(AssertUnwindSafe(|| renet.process_packet(p))).is_err() {
+                            self.scratch = packet;
+                            self.fail(
+                                "the channel layer failed on a packet (internal error)".into(),
+                            );
+                            return;
+                        }
+                        c.dirty = true;
+                        fed = true;
+                    }
+                }
+                Frame::Keepalive | Frame::Unknown | Frame::AssignId(_) => {}
+                Frame::Goodbye(reason) => {
+                    let why = if reason.is_empty() {
+                        "the peer closed the connection".to_string()
+                    } else {
+                        format!("the peer closed the connection: {reason}")
+                    };
+                    self.failure.get_or_insert(why);
+                    self.session.close();
+                }
+            }
+        }
+        self.scratch = packet;
+        if fed {
+            self.collect(inbox);
+        }
+        self.update_state();
+    }
+
+    /// Moves the messages renet has assembled into `inbox`, in each channel's order.
+    fn collect(&mut self, inbox: &mut Inbox) {
+        let Some(c) = self.channels.as_mut() else {
+            return;
+        };
+        let (peer, max_queued) = (self.peer_id, self.config.max_queued_bytes);
+        let mut over_budget = false;
+        for (id, mode) in channels::all() {
+            while let Some(message) = c.renet.receive_message(id) {
+                let Some(mode) = mode else {
+                    if let Frame::AssignId(assigned) = Frame::parse(&message) {
+                        if self.session.role() == Role::Client && assigned >= 2 {
+                            self.assigned_id = Some(assigned);
+                        }
+                    }
+                    continue;
+                };
+                let mut data = Vec::from(message);
+                if mode == TransferMode::UnreliableOrdered {
+                    let Some(seq) = data.get(..SEQUENCE_LEN) else {
+                        continue;
+                    };
+                    let seq = u32::from_be_bytes([seq[0], seq[1], seq[2], seq[3]]);
+                    if !self.sequencer.accept(id, seq) {
+                        continue;
+                    }
+                    data.drain(..SEQUENCE_LEN);
+                }
+                inbox.push(Message {
+                    from: peer,
+                    channel: id / 3,
+                    mode,
+                    data,
+                });
+                over_budget |= inbox.bytes_from(peer) > max_queued;
+            }
+        }
+        if over_budget {
+            let why = format!(
+                "peer {peer} sent more than max_queued_bytes ({max_queued}) that were not read: \
+                 it is disconnected"
+            );
+            log::warn!("DTLS multiplayer: {why}");
+            self.failure = Some(why);
+            self.session.close();
+            self.state = LinkState::Over;
+        }
+    }
+
+    fn update_state(&mut self) {
+        if self.state == LinkState::Over {
+            return;
+        }
+        let renet_gone = self
+            .channels
+            .as_ref()
+            .and_then(|c| c.renet.disconnect_reason());
+        if let Some(reason) = renet_gone {
+            self.fail(format!("the channels failed: {reason}"));
+            return;
+        }
+        if !self.session.status().is_active() {
+            if self.failure.is_none() {
+                self.failure = Some(match self.session.failure() {
+                    Some(why) => why.to_string(),
+                    None => "the peer closed the connection".to_string(),
+                });
+            }
+            self.state = LinkState::Over;
+            return;
+        }
+        if self.state == LinkState::Opening && self.channels.is_some() && self.assigned_id.is_some()
+        {
+            self.state = LinkState::Open;
+        }
+    }
+
+    /// On a server: the client's DTLS session is connected and waits to be admitted.
+    pub(crate) fn awaits_admission(&self) -> bool {
+        self.session.role() == Role::Server
+            && self.state == LinkState::Opening
+            && self.channels.is_some()
+            && self.assigned_id.is_none()
+    }
+
+    /// On a server: admits the client, telling it its id (first thing on the control channel).
+    pub(crate) fn admit(&mut self) {
+        let assign = Bytes::copy_from_slice(&frame::assign_id(self.peer_id));
+        if self.send_message(CONTROL_CHANNEL, assign).is_ok() {
+            self.assigned_id = Some(self.peer_id);
+            self.update_state();
+        }
+    }
+
+    /// Sets up the channels once DTLS is connected.
+    fn start_channels(&mut self, now: Instant) {
+        let mut renet = RenetClient::new(connection_config(&self.config));
+        renet.set_connected();
+        self.channels = Some(Channels {
+            renet,
+            last_update: now,
+            last_flush: None,
+            dirty: true,
+        });
+        self.keepalive_at = Some(now + KEEPALIVE_INTERVAL);
+    }
+
+    /// Sends what renet has (new messages, retransmissions, acknowledgements), each packet in one
+    /// DTLS packet: whenever something happened since the last flush (or `force`), else every
+    /// [`IDLE_FLUSH_INTERVAL`] for retransmissions.
+    fn flush(&mut self, now: Instant, force: bool) {
+        let Some(c) = self.channels.as_mut() else {
+            return;
+        };
+        let (due, calls) = match c.last_flush {
+            None => (true, 1),
+            Some(last) => {
+                let since = now.saturating_duration_since(last);
+                let calls = (since.as_micros() / TIME_PER_CALL.as_micros())
+                    .clamp(1, u128::from(MAX_CALLS_PER_FLUSH));
+                (c.dirty || since >= IDLE_FLUSH_INTERVAL, calls as u32)
+            }
+        };
+        if !due && !force {
+            return;
+        }
+        c.last_flush = Some(now);
+        c.dirty = false;
+        let renet = &mut c.renet;
+        let gathered = catch_unwind(AssertUnwindSafe(|| {
+            let mut packets = renet.get_packets_to_send();
+            for _ in 1..calls {
+                let more = renet.get_packets_to_send();
+                // Only an acknowledgement (or nothing): renet has no more data to send now.
+                if more.len() <= 1 {
+                    packets.extend(more);
+                    break;
+                }
+                packets.extend(more);
+            }
+            packets
+        }));
+        let packets = match gathered {
+            Ok(p) => p,
+            Err(_) => {
+                self.fail("the channel layer failed (internal error)".into());
+                return;
+            }
+        };
+        if packets.is_empty() {
+            return;
+        }
+        let mut framed = std::mem::take(&mut self.scratch);
+        for p in &packets {
+            frame::channels(&mut framed, p);
+            if let Err(e) = self.session.send(&framed) {
+                log::warn!("DTLS multiplayer: a channel packet was not sent: {e}");
+            }
+        }
+        self.scratch = framed;
+        self.keepalive_at = Some(now + KEEPALIVE_INTERVAL);
+    }
+
+    fn send_frame(&mut self, now: Instant, frame: &[u8]) {
+        if self.session.send(frame).is_ok() {
+            self.keepalive_at = Some(now + KEEPALIVE_INTERVAL);
+        }
+    }
+}

@@ -1,0 +1,91 @@
+//! A multiplayer peer over DTLS, sans-IO, for Godot's high-level multiplayer: a server with
+//! unique client ids or a client, whose messages travel on transfer channels in three modes
+//! (reliable ordered, unreliable ordered, unreliable) carried by `renet`'s channels inside each
+//! DTLS connection. `host.rs` is the peer, `link.rs` one connection, `frame.rs` the framing of
+//! DTLS packets, `channels.rs` the mapping of channels and modes onto renet channels, `inbox.rs`
+//! what waits to be read.
+
+mod channels;
+mod frame;
+mod host;
+mod inbox;
+mod link;
+
+use std::time::Duration;
+
+pub use channels::{TransferMode, MAX_CHANNEL};
+pub use host::{ConnectionStatus, MultiplayerHost, PeerEvent, SendError, SERVER_ID};
+pub use inbox::Message;
+pub use link::KEEPALIVE_INTERVAL;
+
+/// Core settings suited to a multiplayer connection: MTU 1400, 5 s idle timeout (keepalives go
+/// every second), 10 s handshake timeout.
+pub fn multiplayer_settings() -> crate::Settings {
+    crate::Settings {
+        mtu: DEFAULT_MULTIPLAYER_MTU,
+        idle_timeout: DEFAULT_MULTIPLAYER_IDLE_TIMEOUT,
+        handshake_timeout: DEFAULT_MULTIPLAYER_HANDSHAKE_TIMEOUT,
+        ..crate::Settings::default()
+    }
+}
+
+use crate::DtlsError;
+
+/// Default idle timeout of a multiplayer connection: keepalives go every second, so a peer
+/// silent this long is gone.
+pub const DEFAULT_MULTIPLAYER_IDLE_TIMEOUT: Duration = Duration::from_secs(5);
+/// Default MTU of a multiplayer connection: renet's packets take up to 1211 bytes (1200-byte
+/// slices), so the DTLS records need more room than the 1200-byte default; 1400 is ENet's size.
+pub const DEFAULT_MULTIPLAYER_MTU: usize = 1400;
+/// Smallest MTU a multiplayer connection runs at (renet packet, frame tag, DTLS record overhead).
+pub const MIN_MULTIPLAYER_MTU: usize = 1260;
+/// Default handshake timeout of a multiplayer connection.
+pub const DEFAULT_MULTIPLAYER_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What a multiplayer peer allows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MultiplayerConfig {
+    /// Most clients a server holds connected (default 32).
+    pub max_clients: usize,
+    /// Largest message, in bytes (default 2 MiB); unreliable ones are limited to 256 KiB.
+    pub max_message_size: usize,
+    /// Most bytes queued per peer, either way: waiting to be sent and acknowledged, or received
+    /// and not read (default 16 MiB). A peer beyond it is disconnected with a message. renet's
+    /// reassembly of messages not yet complete is bounded by the same figure per reliable channel.
+    pub max_queued_bytes: usize,
+}
+
+impl Default for MultiplayerConfig {
+    fn default() -> Self {
+        MultiplayerConfig {
+            max_clients: 32,
+            max_message_size: 2 << 20,
+            max_queued_bytes: 16 << 20,
+        }
+    }
+}
+
+impl MultiplayerConfig {
+    /// Checks ranges, and that the DTLS MTU leaves room for renet's packets.
+    pub fn validate(&self, settings: &crate::Settings) -> Result<(), DtlsError> {
+        if settings.mtu < MIN_MULTIPLAYER_MTU {
+            return Err(DtlsError::InvalidConfig(format!(
+                "a multiplayer connection needs an MTU of at least {MIN_MULTIPLAYER_MTU}, not {}",
+                settings.mtu
+            )));
+        }
+        if self.max_clients == 0 || self.max_clients > 4095 {
+            return Err(DtlsError::InvalidConfig(format!(
+                "max_clients must be within 1..=4095, not {}",
+                self.max_clients
+            )));
+        }
+        if self.max_message_size == 0 || self.max_message_size > self.max_queued_bytes {
+            return Err(DtlsError::InvalidConfig(format!(
+                "max_message_size ({}) must be within 1..=max_queued_bytes ({})",
+                self.max_message_size, self.max_queued_bytes
+            )));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,547 @@
+//! The multiplayer peer over real UDP on 127.0.0.1 with real handshakes: ids, the three transfer
+//! modes, channels, 1,000 reliable messages in order, 1 MiB intact, the same through a lossy
+//! relay, a vanished peer timing out (on a driven clock), max_clients, refuse_new_connections,
+//! disconnect_peer, and the per-peer memory bound.
+
+mod common;
+
+use std::collections::{HashMap, VecDeque};
+use std::net::{SocketAddr, UdpSocket};
+use std::time::{Duration, Instant};
+
+use common::*;
+use openssl_dtls_core::multiplayer::{
+    multiplayer_settings, ConnectionStatus, Message, MultiplayerConfig, PeerEvent, TransferMode,
+    SERVER_ID,
+};
+use openssl_dtls_core::{ClientConfig, ServerConfig, Settings, UdpMultiplayer, Verification};
+
+/// Longest a test waits (real time) for something to happen.
+const LIMIT: Duration = Duration::from_secs(20);
+
+fn settings() -> Settings {
+    Settings {
+        initial_retransmit: Duration::from_millis(100),
+        ..multiplayer_settings()
+    }
+}
+
+fn server_with(mp: MultiplayerConfig) -> UdpMultiplayer {
+    let id = ecdsa_identity();
+    let config = ServerConfig {
+        settings: settings(),
+        ..ServerConfig::new(id.certificate_pem.clone(), id.private_key_pem.clone())
+    };
+    UdpMultiplayer::server(SocketAddr::from(([127, 0, 0, 1], 0)), &config, mp).expect("server")
+}
+
+fn server() -> UdpMultiplayer {
+    server_with(MultiplayerConfig::default())
+}
+
+fn client_to(port: u16) -> UdpMultiplayer {
+    let config = ClientConfig {
+        verification: Verification::TrustedPem(ecdsa_identity().certificate_pem.clone()),
+        hostname: Some(HOST.into()),
+        settings: settings(),
+        ..ClientConfig::default()
+    };
+    UdpMultiplayer::client("127.0.0.1", port, &config, MultiplayerConfig::default())
+        .expect("client")
+}
+
+fn port(peer: &UdpMultiplayer) -> u16 {
+    peer.local_addr().expect("local address").port()
+}
+
+/// Calls `step` with the time until it returns true, at most [`LIMIT`] of real time.
+fn until(what: &str, mut step: impl FnMut(Instant) -> bool) {
+    let started = Instant::now();
+    while !step(Instant::now()) {
+        assert!(started.elapsed() < LIMIT, "timed out waiting for {what}");
+        std::thread::yield_now();
+    }
+}
+
+fn events(peer: &mut UdpMultiplayer) -> Vec<PeerEvent> {
+    std::iter::from_fn(|| peer.host_mut().poll_event()).collect()
+}
+
+fn messages(peer: &mut UdpMultiplayer) -> Vec<Message> {
+    std::iter::from_fn(|| peer.host_mut().recv()).collect()
+}
+
+/// Connects `client` to `server`: returns the client's id (checked on both sides).
+fn connect(server: &mut UdpMultiplayer, client: &mut UdpMultiplayer) -> u32 {
+    let mut server_events = Vec::new();
+    let mut client_events = Vec::new();
+    let started = Instant::now();
+    while client.host().status() != ConnectionStatus::Connected || server_events.is_empty() {
+        let now = Instant::now();
+        server.poll(now).expect("poll");
+        client.poll(now).expect("poll");
+        server_events.extend(events(server));
+        client_events.extend(events(client));
+        assert!(
+            client.host().status() != ConnectionStatus::Disconnected,
+            "client failed: {:?}",
+            client.host().failure()
+        );
+        assert!(started.elapsed() < LIMIT, "timed out connecting");
+    }
+    let id = client.host().unique_id();
+    assert!((2..=i32::MAX as u32).contains(&id), "id {id}");
+    assert_eq!(server_events, vec![PeerEvent::Connected(id)]);
+    assert_eq!(client_events, vec![PeerEvent::Connected(SERVER_ID)]);
+    id
+}
+
+#[test]
+fn clients_get_unique_ids_and_both_sides_see_each_other() {
+    let mut server = server();
+    assert!(server.host().is_server());
+    assert_eq!(server.host().unique_id(), SERVER_ID);
+    let mut a = client_to(port(&server));
+    let mut b = client_to(port(&server));
+    assert_eq!(a.host().status(), ConnectionStatus::Connecting);
+    assert_eq!(a.host().unique_id(), 0, "no id before the server gives one");
+    let id_a = connect(&mut server, &mut a);
+    let id_b = connect(&mut server, &mut b);
+    assert_ne!(id_a, id_b);
+    let mut ids = vec![id_a, id_b];
+    ids.sort_unstable();
+    assert_eq!(server.host().peer_ids(), ids);
+    assert_eq!(a.host().peer_ids(), vec![SERVER_ID]);
+    assert!(server.host().session(id_a).is_some());
+}
+
+/// Sends `count` messages of `mode` on `channel` from `from` to `target`, numbered.
+fn send_numbered(
+    peer: &mut UdpMultiplayer,
+    target: i32,
+    channel: u8,
+    mode: TransferMode,
+    count: u32,
+) {
+    for i in 0..count {
+        let mut m = vec![channel; 40];
+        m[..4].copy_from_slice(&i.to_be_bytes());
+        peer.host_mut()
+            .send(Instant::now(), target, channel, mode, &m)
+            .expect("send");
+    }
+}
+
+fn number(m: &Message) -> u32 {
+    u32::from_be_bytes([m.data[0], m.data[1], m.data[2], m.data[3]])
+}
+
+const MODES: [TransferMode; 3] = [
+    TransferMode::Reliable,
+    TransferMode::UnreliableOrdered,
+    TransferMode::Unreliable,
+];
+
+#[test]
+fn every_mode_and_channel_arrives_with_its_sender_channel_and_mode() {
+    let mut server = server();
+    let mut client = client_to(port(&server));
+    let id = connect(&mut server, &mut client);
+    let channels = [0u8, 1, 3, 15];
+    for channel in channels {
+        for mode in MODES {
+            send_numbered(&mut client, 1, channel, mode, 5);
+        }
+    }
+    // And back, to that client by id.
+    send_numbered(&mut server, id as i32, 2, TransferMode::Reliable, 5);
+    let mut got: HashMap<(u8, TransferMode), Vec<u32>> = HashMap::new();
+    let mut back = Vec::new();
+    until("every message", |now| {
+        server.poll(now).expect("poll");
+        client.poll(now).expect("poll");
+        for m in messages(&mut server) {
+            assert_eq!(m.from, id);
+            assert_eq!(m.data[4..], [m.channel; 36]);
+            got.entry((m.channel, m.mode)).or_default().push(number(&m));
+        }
+        back.extend(messages(&mut client));
+        got.values().map(Vec::len).sum::<usize>() == channels.len() * 3 * 5 && back.len() == 5
+    });
+    for channel in channels {
+        for mode in MODES {
+            assert_eq!(
+                got[&(channel, mode)],
+                vec![0, 1, 2, 3, 4],
+                "{channel} {mode:?}"
+            );
+        }
+    }
+    assert!(back
+        .iter()
+        .all(|m| m.from == SERVER_ID && m.channel == 2 && m.mode == TransferMode::Reliable));
+    // Invalid channel and unknown peer are refused.
+    let now = Instant::now();
+    let host = server.host_mut();
+    assert!(host
+        .send(now, 1234, 0, TransferMode::Reliable, b"x")
+        .is_err());
+    assert!(host
+        .send(now, id as i32, 16, TransferMode::Reliable, b"x")
+        .is_err());
+}
+
+#[test]
+fn a_thousand_reliable_messages_arrive_in_order_and_a_mebibyte_intact() {
+    let mut server = server();
+    let mut client = client_to(port(&server));
+    connect(&mut server, &mut client);
+    send_numbered(&mut client, 1, 0, TransferMode::Reliable, 1000);
+    let mut rng = Rng::new(7);
+    let big = rng.bytes(1 << 20);
+    client
+        .host_mut()
+        .send(Instant::now(), 1, 1, TransferMode::Reliable, &big)
+        .expect("send 1 MiB");
+    server
+        .host_mut()
+        .send(Instant::now(), 0, 1, TransferMode::Reliable, &big)
+        .expect("broadcast 1 MiB");
+    let (mut numbers, mut big_in, mut big_back) = (Vec::new(), None, None);
+    until("1000 messages and 1 MiB both ways", |now| {
+        server.poll(now).expect("poll");
+        client.poll(now).expect("poll");
+        for m in messages(&mut server) {
+            match m.channel {
+                0 => numbers.push(number(&m)),
+                _ => big_in = Some(m.data),
+            }
+        }
+        if let Some(m) = messages(&mut client).pop() {
+            big_back = Some(m.data);
+        }
+        numbers.len() == 1000 && big_in.is_some() && big_back.is_some()
+    });
+    assert_eq!(numbers, (0..1000).collect::<Vec<u32>>());
+    assert!(big_in.as_deref() == Some(&big[..]), "1 MiB damaged");
+    assert!(
+        big_back.as_deref() == Some(&big[..]),
+        "1 MiB damaged on the way back"
+    );
+}
+
+/// A UDP relay between one client and the server that drops, duplicates and reorders.
+struct Relay {
+    front: UdpSocket,
+    back: UdpSocket,
+    client: Option<SocketAddr>,
+    rng: Rng,
+    held: VecDeque<(Instant, bool, Vec<u8>)>,
+    drop_percent: usize,
+    dropped: u64,
+}
+
+impl Relay {
+    fn to(server_port: u16, seed: u64, drop_percent: usize) -> Relay {
+        let front = UdpSocket::bind("127.0.0.1:0").expect("bind");
+        let back = UdpSocket::bind("127.0.0.1:0").expect("bind");
+        back.connect(("127.0.0.1", server_port)).expect("connect");
+        front.set_nonblocking(true).expect("nonblocking");
+        back.set_nonblocking(true).expect("nonblocking");
+        Relay {
+            front,
+            back,
+            client: None,
+            rng: Rng::new(seed),
+            held: VecDeque::new(),
+            drop_percent,
+            dropped: 0,
+        }
+    }
+
+    fn port(&self) -> u16 {
+        self.front.local_addr().expect("address").port()
+    }
+
+    fn pass(&mut self, now: Instant, to_server: bool, d: Vec<u8>) {
+        if self.rng.below(100) < self.drop_percent {
+            self.dropped += 1;
+            return;
+        }
+        let copies = if self.rng.below(100) < 3 { 2 } else { 1 };
+        for _ in 0..copies {
+            // One in ten is held back 5-25 ms: it arrives after later ones.
+            let delay = if self.rng.below(10) == 0 {
+                Duration::from_millis(5 + self.rng.below(20) as u64)
+            } else {
+                Duration::ZERO
+            };
+            self.held.push_back((now + delay, to_server, d.clone()));
+        }
+    }
+
+    fn poll(&mut self, now: Instant) {
+        let mut buf = vec![0u8; 65536];
+        while let Ok((n, from)) = self.front.recv_from(&mut buf) {
+            self.client = Some(from);
+            self.pass(now, true, buf[..n].to_vec());
+        }
+        while let Ok(n) = self.back.recv(&mut buf) {
+            self.pass(now, false, buf[..n].to_vec());
+        }
+        let mut keep = VecDeque::new();
+        while let Some((at, to_server, d)) = self.held.pop_front() {
+            if at > now {
+                keep.push_back((at, to_server, d));
+            } else if to_server {
+                let _ = self.back.send(&d);
+            } else if let Some(client) = self.client {
+                let _ = self.front.send_to(&d, client);
+            }
+        }
+        self.held = keep;
+    }
+}
+
+#[test]
+fn through_a_lossy_relay_every_reliable_message_arrives_once_in_order() {
+    let mut server = server();
+    let mut relay = Relay::to(port(&server), 0x5EED, 18);
+    let mut client = client_to(relay.port());
+    let (mut server_events, mut connected) = (Vec::new(), false);
+    until("connected through the relay", |now| {
+        relay.poll(now);
+        server.poll(now).expect("poll");
+        client.poll(now).expect("poll");
+        server_events.extend(events(&mut server));
+        connected |= client.host().status() == ConnectionStatus::Connected;
+        assert_ne!(client.host().status(), ConnectionStatus::Disconnected);
+        connected && !server_events.is_empty()
+    });
+    // Reliable on channels 0 and 1 interleaved, and unreliable-ordered alongside.
+    for i in 0..1000u32 {
+        for channel in [0u8, 1] {
+            let mut m = vec![channel; 30];
+            m[..4].copy_from_slice(&i.to_be_bytes());
+            client
+                .host_mut()
+                .send(Instant::now(), 1, channel, TransferMode::Reliable, &m)
+                .expect("send");
+        }
+        let seq = i.to_be_bytes();
+        client
+            .host_mut()
+            .send(Instant::now(), 1, 2, TransferMode::UnreliableOrdered, &seq)
+            .expect("send");
+    }
+    let big = Rng::new(9).bytes(1 << 20);
+    client
+        .host_mut()
+        .send(Instant::now(), 1, 3, TransferMode::Reliable, &big)
+        .expect("send");
+    let mut got: HashMap<u8, Vec<u32>> = HashMap::new();
+    let mut big_in = None;
+    until(
+        "2000 reliable messages and 1 MiB through the relay",
+        |now| {
+            relay.poll(now);
+            server.poll(now).expect("poll");
+            client.poll(now).expect("poll");
+            for m in messages(&mut server) {
+                if m.channel == 3 {
+                    big_in = Some(m.data);
+                } else {
+                    got.entry(m.channel).or_default().push(number(&m));
+                }
+            }
+            got.get(&0).map_or(0, Vec::len) >= 1000
+                && got.get(&1).map_or(0, Vec::len) >= 1000
+                && big_in.is_some()
+        },
+    );
+    // Let duplicates and retransmissions settle, then check nothing came twice.
+    let settle = Instant::now() + Duration::from_millis(300);
+    until("settling", |now| {
+        relay.poll(now);
+        server.poll(now).expect("poll");
+        client.poll(now).expect("poll");
+        for m in messages(&mut server) {
+            got.entry(m.channel).or_default().push(number(&m));
+        }
+        now >= settle
+    });
+    let all: Vec<u32> = (0..1000).collect();
+    assert_eq!(got[&0], all, "channel 0");
+    assert_eq!(got[&1], all, "channel 1");
+    assert!(big_in.as_deref() == Some(&big[..]), "1 MiB damaged");
+    // Unreliable-ordered: some lost, none stale or repeated.
+    let ordered = got.get(&2).cloned().unwrap_or_default();
+    assert!(ordered.windows(2).all(|w| w[0] < w[1]), "stale delivered");
+    assert!(ordered.len() < 1000, "nothing lost at 18% loss?");
+    assert!(relay.dropped > 100, "the relay dropped {}", relay.dropped);
+}
+
+/// Polls `peer` on the real clock for a moment, so what was in flight has arrived.
+fn absorb(peer: &mut UdpMultiplayer) {
+    let until_at = Instant::now() + Duration::from_millis(100);
+    until("in-flight datagrams", |now| {
+        peer.poll(now).expect("poll");
+        now >= until_at
+    });
+}
+
+#[test]
+fn a_vanished_peer_is_reported_disconnected_after_the_idle_timeout() {
+    let mut server = server();
+    let mut client = client_to(port(&server));
+    let id = connect(&mut server, &mut client);
+    // The client vanishes (its socket closes, nothing said). Drive the server's clock instead of
+    // waiting: idle_timeout is 5 s.
+    drop(client);
+    absorb(&mut server);
+    let start = Instant::now();
+    server.poll(start + Duration::from_secs(4)).expect("poll");
+    assert!(
+        events(&mut server).is_empty(),
+        "dropped before idle_timeout"
+    );
+    server.poll(start + Duration::from_secs(6)).expect("poll");
+    assert_eq!(events(&mut server), vec![PeerEvent::Disconnected(id)]);
+    assert!(server.host().peer_ids().is_empty());
+
+    // A client whose server vanishes.
+    let mut server = self::server();
+    let mut client = client_to(port(&server));
+    connect(&mut server, &mut client);
+    drop(server);
+    absorb(&mut client);
+    let start = Instant::now();
+    client.poll(start + Duration::from_secs(6)).expect("poll");
+    assert_eq!(
+        events(&mut client),
+        vec![PeerEvent::Disconnected(SERVER_ID)]
+    );
+    assert_eq!(client.host().status(), ConnectionStatus::Disconnected);
+    let why = client.host().failure().unwrap_or_default().to_string();
+    assert!(why.contains("idle_timeout"), "{why}");
+}
+
+/// Polls until `client` has failed or connected; returns whether it connected.
+fn outcome(server: &mut UdpMultiplayer, client: &mut UdpMultiplayer) -> bool {
+    until("the client's outcome", |now| {
+        server.poll(now).expect("poll");
+        client.poll(now).expect("poll");
+        client.host().status() != ConnectionStatus::Connecting
+    });
+    client.host().status() == ConnectionStatus::Connected
+}
+
+#[test]
+fn max_clients_and_refuse_new_connections_turn_clients_away_with_a_reason() {
+    let mut server = server_with(MultiplayerConfig {
+        max_clients: 1,
+        ..MultiplayerConfig::default()
+    });
+    let mut first = client_to(port(&server));
+    let id = connect(&mut server, &mut first);
+    let mut second = client_to(port(&server));
+    assert!(!outcome(&mut server, &mut second), "a second client got in");
+    let why = second.host().failure().unwrap_or_default().to_string();
+    assert!(why.contains("full"), "{why}");
+    assert!(
+        events(&mut second).is_empty(),
+        "no peer_connected for a refused client"
+    );
+
+    server.host_mut().set_refuse_new_connections(true);
+    let mut third = client_to(port(&server));
+    assert!(!outcome(&mut server, &mut third));
+    let why = third.host().failure().unwrap_or_default().to_string();
+    assert!(why.contains("refuses"), "{why}");
+    assert!(
+        events(&mut server).is_empty(),
+        "no event on the server for refused ones"
+    );
+    assert_eq!(server.host().peer_ids(), vec![id]);
+    assert_eq!(server.host().refused_connections(), 2);
+    // The first client is still there.
+    first
+        .host_mut()
+        .send(Instant::now(), 1, 0, TransferMode::Reliable, b"still here")
+        .expect("send");
+    let mut got = Vec::new();
+    until("the first client's message", |now| {
+        server.poll(now).expect("poll");
+        first.poll(now).expect("poll");
+        got.extend(messages(&mut server));
+        !got.is_empty()
+    });
+    assert_eq!(got[0].data, b"still here");
+}
+
+#[test]
+fn disconnect_peer_tells_the_client_and_force_skips_the_event() {
+    let mut server = server();
+    let mut a = client_to(port(&server));
+    let mut b = client_to(port(&server));
+    let id_a = connect(&mut server, &mut a);
+    let id_b = connect(&mut server, &mut b);
+    // Messages from a that the server's game has not read yet: they go with a.
+    send_numbered(&mut a, 1, 0, TransferMode::Reliable, 5);
+    until("a's messages queued on the server", |now| {
+        server.poll(now).expect("poll");
+        a.poll(now).expect("poll");
+        server.host().pending_messages() == 5
+    });
+    let now = Instant::now();
+    assert!(server.host_mut().disconnect_peer(now, id_a, false));
+    assert!(server.host_mut().disconnect_peer(now, id_b, true));
+    assert!(!server.host_mut().disconnect_peer(now, 12345, false));
+    let mut server_events = Vec::new();
+    until("both clients disconnected", |now| {
+        server.poll(now).expect("poll");
+        a.poll(now).expect("poll");
+        b.poll(now).expect("poll");
+        server_events.extend(events(&mut server));
+        a.host().status() == ConnectionStatus::Disconnected
+            && b.host().status() == ConnectionStatus::Disconnected
+    });
+    assert_eq!(server_events, vec![PeerEvent::Disconnected(id_a)]);
+    assert!(
+        server.host_mut().recv().is_none(),
+        "nothing from a peer after it is gone"
+    );
+    assert_eq!(
+        events(&mut a).last(),
+        Some(&PeerEvent::Disconnected(SERVER_ID))
+    );
+    let why = a.host().failure().unwrap_or_default().to_string();
+    assert!(why.contains("closed the connection"), "{why}");
+}
+
+#[test]
+fn a_peer_that_floods_more_than_max_queued_bytes_unread_is_disconnected() {
+    let mut server = server_with(MultiplayerConfig {
+        max_queued_bytes: 256 * 1024,
+        max_message_size: 64 * 1024,
+        ..MultiplayerConfig::default()
+    });
+    let mut client = client_to(port(&server));
+    let id = connect(&mut server, &mut client);
+    let chunk = vec![7u8; 60 * 1024];
+    for _ in 0..8 {
+        client
+            .host_mut()
+            .send(Instant::now(), 1, 0, TransferMode::Reliable, &chunk)
+            .expect("send");
+    }
+    // The server's game never reads.
+    let mut server_events = Vec::new();
+    until("the flooding client dropped", |now| {
+        server.poll(now).expect("poll");
+        client.poll(now).expect("poll");
+        server_events.extend(events(&mut server));
+        server_events.contains(&PeerEvent::Disconnected(id))
+    });
+    assert!(server.host().peer_ids().is_empty());
+}

@@ -1,0 +1,778 @@
+//! `OpenSSLDTLSMultiplayerPeer`: Godot's `MultiplayerPeer` over the core's multiplayer host and
+//! its UDP socket. It only translates between Godot and the core (transfer modes, statuses, the
+//! packet lent to Godot) and emits `peer_connected` / `peer_disconnected` for the core's events.
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::Instant;
+
+use godot::classes::multiplayer_peer::{ConnectionStatus, TransferMode as GodotMode};
+use godot::classes::{
+    CryptoKey, IMultiplayerPeerExtension, MultiplayerPeerExtension, TlsOptions, X509Certificate,
+};
+use godot::global::Error;
+use godot::meta::conv::RawPtr;
+use godot::prelude::*;
+use openssl_dtls_core::multiplayer::{
+    ConnectionStatus as CoreStatus, Message, MultiplayerConfig, PeerEvent, SendError, TransferMode,
+    MAX_CHANNEL,
+};
+use openssl_dtls_core::{
+    ClientAuth, ClientConfig, DtlsError, OwnCertificate, Psk, PskKeys, ServerConfig,
+    UdpMultiplayer, Verification,
+};
+
+use crate::dtls_server::ClientCertificateMode;
+use crate::handed_out::HandedOut;
+use crate::nullable::Nullable;
+use crate::packet_peer_dtls::OpenSSLPacketPeerDtls;
+use crate::peer_snapshot::Snapshot;
+use crate::tuning::tuned_class;
+use crate::{godot_pem, godot_trust, misuse, tuning};
+
+tuned_class! {
+    /// A [MultiplayerPeer] whose connections are DTLS (OpenSSL), for Godot's high-level multiplayer:
+    /// [code]multiplayer.multiplayer_peer = peer[/code], then [annotation @GDScript.@rpc],
+    /// [MultiplayerSpawner] and [MultiplayerSynchronizer] work as over [ENetMultiplayerPeer],
+    /// encrypted and authenticated.
+    ///
+    /// [codeblock]
+    /// var id = OpenSSLDTLSCertificates.generate_self_signed(["localhost"])
+    /// var server = OpenSSLDTLSMultiplayerPeer.new()
+    /// server.create_server(4433, TLSOptions.server(id.key, id.certificate))
+    /// var client = OpenSSLDTLSMultiplayerPeer.new()
+    /// client.create_client("127.0.0.1", 4433, "localhost", TLSOptions.client(id.certificate))
+    /// [/codeblock]
+    ///
+    /// The server is id 1; it gives every client a random unique id once its handshake is done
+    /// (the client's status is [constant MultiplayerPeer.CONNECTION_CONNECTED] from then on).
+    /// [constant MultiplayerPeer.TRANSFER_MODE_RELIABLE] packets are retransmitted and ordered and
+    /// may be large ([member max_message_size]); the unreliable modes are not retransmitted,
+    /// [constant MultiplayerPeer.TRANSFER_MODE_UNRELIABLE_ORDERED] drops packets older than one
+    /// already received. Each [member MultiplayerPeer.transfer_channel] (0..=15) keeps its own order.
+    /// Keepalives go every second, so a vanished peer is reported after [member idle_timeout].
+    #[derive(GodotClass)]
+    #[class(base=MultiplayerPeerExtension, init, tool, rename=OpenSSLDTLSMultiplayerPeer)]
+    pub struct OpenSSLDtlsMultiplayerPeer, applies: "Applies at the next [method create_server] or [method create_client].", defaults: {
+        mtu: (openssl_dtls_core::multiplayer::DEFAULT_MULTIPLAYER_MTU as i64),
+        handshake_timeout: 10.0,
+        idle_timeout: 5.0,
+        max_queued_bytes: (16 * 1024 * 1024),
+        mtu_doc: "The default 1400 leaves room for the channels' packets (up to 1211 bytes); the \
+            smallest accepted is 1260.",
+        idle_doc: "Keepalives go every second, so the default 5 s reports a vanished peer \
+            ([signal MultiplayerPeer.peer_disconnected]) within about 5 s.",
+        queued_bytes_doc: "Most bytes queued per peer, either way: received and not read, or \
+            waiting to be sent and acknowledged (default 16 MiB). A peer beyond it is disconnected \
+            with a message.",
+    } {
+        peer: Option<UdpMultiplayer>,
+        psk: Option<Psk>,
+        psk_keys: Option<PskKeys>,
+        client_certificate: Option<OwnCertificate>,
+        client_auth: ClientAuth,
+        #[init(val = 0)]
+        transfer_channel: i32,
+        #[init(val = TransferMode::Reliable)]
+        transfer_mode: TransferMode,
+        #[init(val = 0)]
+        target_peer: i32,
+        refuse_new_connections: bool,
+        /// Largest packet, in bytes (reliable; unreliable ones are limited to 256 KiB).
+        #[doc = "Applies at the next [method create_server] or [method create_client]."]
+        #[var]
+        #[init(val = 2 * 1024 * 1024)]
+        max_message_size: i64,
+        /// The packets `get_packet` lent to Godot, per reading thread.
+        handed_out: HandedOut,
+        base: Base<MultiplayerPeerExtension>,
+    }
+}
+
+const CLASS: &str = "OpenSSLDTLSMultiplayerPeer";
+
+fn core_mode(mode: GodotMode) -> Option<TransferMode> {
+    TransferMode::from_godot(i64::from(mode.ord()))
+}
+
+fn godot_mode(mode: TransferMode) -> GodotMode {
+    match mode {
+        TransferMode::Unreliable => GodotMode::UNRELIABLE,
+        TransferMode::UnreliableOrdered => GodotMode::UNRELIABLE_ORDERED,
+        TransferMode::Reliable => GodotMode::RELIABLE,
+    }
+}
+
+fn id_i32(id: u32) -> i32 {
+    i32::try_from(id).unwrap_or(i32::MAX)
+}
+
+#[godot_api]
+impl IMultiplayerPeerExtension for OpenSSLDtlsMultiplayerPeer {
+    /// SAFETY (for callers): Godot passes valid out-pointers for the buffer and its size.
+    unsafe fn get_packet_rawptr(
+        &mut self,
+        r_buffer: RawPtr<*mut RawPtr<*const u8>>,
+        r_buffer_size: RawPtr<*mut i32>,
+    ) -> Error {
+        let (buffer_out, size_out) = (r_buffer.ptr(), r_buffer_size.ptr());
+        if buffer_out.is_null() || size_out.is_null() {
+            return misuse(
+                CLASS,
+                "get_packet",
+                Error::ERR_INVALID_PARAMETER,
+                "null output pointer",
+            );
+        }
+        let Some(message) = self.peer.as_mut().and_then(|p| p.host_mut().recv()) else {
+            return Error::ERR_UNAVAILABLE;
+        };
+        let Some(current) = self.handed_out.for_this_thread() else {
+            return Error::ERR_UNAVAILABLE;
+        };
+        *current = message.data;
+        let len = i32::try_from(current.len()).unwrap_or(i32::MAX);
+        // SAFETY: both out-pointers are non-null (checked above) and point at Godot's locals for
+        // this call. The buffer lent is this peer's for the calling thread: Godot reads it after
+        // we return, and only this thread's next get_packet on this peer replaces it.
+        unsafe {
+            *buffer_out = RawPtr::new(current.as_ptr());
+            *size_out = len;
+        }
+        Error::OK
+    }
+
+    /// SAFETY (for callers): Godot passes `p_buffer` pointing at `p_buffer_size` readable bytes.
+    unsafe fn put_packet_rawptr(
+        &mut self,
+        p_buffer: RawPtr<*const u8>,
+        p_buffer_size: i32,
+    ) -> Error {
+        const M: &str = "put_packet";
+        let Ok(len) = usize::try_from(p_buffer_size) else {
+            return misuse(
+                CLASS,
+                M,
+                Error::ERR_INVALID_PARAMETER,
+                "negative packet size",
+            );
+        };
+        let ptr = p_buffer.ptr();
+        let packet: &[u8] = if len == 0 || ptr.is_null() {
+            &[]
+        } else {
+            // SAFETY: Godot's MultiplayerPeer::put_packet hands us a pointer to `p_buffer_size`
+            // bytes, alive and unaliased for this call; null and zero length were handled above.
+            unsafe { std::slice::from_raw_parts(ptr, len) }
+        };
+        let (target, channel, mode) = (self.target_peer, self.transfer_channel, self.transfer_mode);
+        let Some(peer) = self.peer.as_mut() else {
+            return misuse(
+                CLASS,
+                M,
+                Error::ERR_UNCONFIGURED,
+                "not connected: call create_server() or create_client() first",
+            );
+        };
+        let channel = u8::try_from(channel).unwrap_or(u8::MAX);
+        match peer
+            .host_mut()
+            .send(Instant::now(), target, channel, mode, packet)
+        {
+            Ok(()) => Error::OK,
+            Err(e @ SendError::NotConnected) => misuse(CLASS, M, Error::ERR_UNCONFIGURED, e),
+            Err(e @ SendError::UnknownPeer(_)) => misuse(CLASS, M, Error::ERR_INVALID_PARAMETER, e),
+            Err(e @ (SendError::TooLarge { .. } | SendError::InvalidChannel(_))) => {
+                misuse(CLASS, M, Error::ERR_INVALID_PARAMETER, e)
+            }
+            Err(e @ SendError::Refused(_)) => misuse(CLASS, M, Error::ERR_CONNECTION_ERROR, e),
+        }
+    }
+
+    fn get_available_packet_count(&self) -> i32 {
+        self.peer.as_ref().map_or(0, |p| {
+            i32::try_from(p.host().pending_messages()).unwrap_or(i32::MAX)
+        })
+    }
+
+    fn get_max_packet_size(&self) -> i32 {
+        i32::try_from(self.max_message_size).unwrap_or(i32::MAX)
+    }
+
+    fn get_packet_channel(&self) -> i32 {
+        self.next().map_or(0, |m| i32::from(m.channel))
+    }
+
+    fn get_packet_mode(&self) -> GodotMode {
+        self.next()
+            .map_or(GodotMode::RELIABLE, |m| godot_mode(m.mode))
+    }
+
+    fn set_transfer_channel(&mut self, channel: i32) {
+        if !(0..=i32::from(MAX_CHANNEL)).contains(&channel) {
+            misuse(
+                CLASS,
+                "set_transfer_channel",
+                Error::ERR_INVALID_PARAMETER,
+                format!("channel {channel} is outside 0..={MAX_CHANNEL}"),
+            );
+            return;
+        }
+        self.transfer_channel = channel;
+    }
+
+    fn get_transfer_channel(&self) -> i32 {
+        self.transfer_channel
+    }
+
+    fn set_transfer_mode(&mut self, mode: GodotMode) {
+        match core_mode(mode) {
+            Some(m) => self.transfer_mode = m,
+            None => {
+                misuse(
+                    CLASS,
+                    "set_transfer_mode",
+                    Error::ERR_INVALID_PARAMETER,
+                    format!("unknown transfer mode {}", mode.ord()),
+                );
+            }
+        }
+    }
+
+    fn get_transfer_mode(&self) -> GodotMode {
+        godot_mode(self.transfer_mode)
+    }
+
+    fn set_target_peer(&mut self, peer: i32) {
+        self.target_peer = peer;
+    }
+
+    fn get_packet_peer(&self) -> i32 {
+        self.next().map_or(0, |m| id_i32(m.from))
+    }
+
+    fn is_server(&self) -> bool {
+        self.peer.as_ref().is_some_and(|p| p.host().is_server())
+    }
+
+    fn poll(&mut self) {
+        let Some(peer) = self.peer.as_mut() else {
+            return;
+        };
+        if let Err(e) = peer.poll(Instant::now()) {
+            log::warn!("{CLASS}.poll: the UDP socket failed: {e}");
+        }
+        let events: Vec<PeerEvent> = std::iter::from_fn(|| peer.host_mut().poll_event()).collect();
+        // Emitted through base_mut(): handlers may call back into this peer (send an RPC).
+        for event in events {
+            let (signal, id) = match event {
+                PeerEvent::Connected(id) => ("peer_connected", id),
+                PeerEvent::Disconnected(id) => ("peer_disconnected", id),
+            };
+            self.base_mut()
+                .emit_signal(signal, &[i64::from(id).to_variant()]);
+        }
+    }
+
+    fn close(&mut self) {
+        if let Some(mut peer) = self.peer.take() {
+            peer.close();
+        }
+    }
+
+    fn disconnect_peer(&mut self, peer_id: i32, force: bool) {
+        let Some(peer) = self.peer.as_mut() else {
+            misuse(
+                CLASS,
+                "disconnect_peer",
+                Error::ERR_UNCONFIGURED,
+                "not active",
+            );
+            return;
+        };
+        let known = u32::try_from(peer_id)
+            .is_ok_and(|id| peer.host_mut().disconnect_peer(Instant::now(), id, force));
+        peer.flush();
+        if !known {
+            misuse(
+                CLASS,
+                "disconnect_peer",
+                Error::ERR_INVALID_PARAMETER,
+                format!("no connected peer has id {peer_id}"),
+            );
+        }
+    }
+
+    fn get_unique_id(&self) -> i32 {
+        self.peer
+            .as_ref()
+            .map_or(0, |p| id_i32(p.host().unique_id()))
+    }
+
+    fn set_refuse_new_connections(&mut self, enable: bool) {
+        self.refuse_new_connections = enable;
+        if let Some(peer) = self.peer.as_mut() {
+            peer.host_mut().set_refuse_new_connections(enable);
+        }
+    }
+
+    fn is_refusing_new_connections(&self) -> bool {
+        self.refuse_new_connections
+    }
+
+    fn is_server_relay_supported(&self) -> bool {
+        true
+    }
+
+    fn get_connection_status(&self) -> ConnectionStatus {
+        match self.peer.as_ref().map(|p| p.host().status()) {
+            Some(CoreStatus::Connected) => ConnectionStatus::CONNECTED,
+            Some(CoreStatus::Connecting) => ConnectionStatus::CONNECTING,
+            Some(CoreStatus::Disconnected) | None => ConnectionStatus::DISCONNECTED,
+        }
+    }
+}
+
+#[godot_api]
+impl OpenSSLDtlsMultiplayerPeer {
+    /// Listens on UDP [param port] (0: one the system picks, see [method get_local_port]) of
+    /// [param bind_address] ([code]"*"[/code]: every IPv4 address) for at most
+    /// [param max_clients] clients. [param server_options] come from [method TLSOptions.server];
+    /// [code]null[/code] after [method set_psk_keys] makes a PSK-only server.
+    #[func]
+    fn create_server(
+        &mut self,
+        port: i64,
+        #[opt(default = Nullable::NULL)] server_options: Nullable<TlsOptions>,
+        #[opt(default = 32)] max_clients: i64,
+        #[opt(default = "*")] bind_address: GString,
+    ) -> Error {
+        const M: &str = "create_server";
+        if let Err(e) = self.check_idle(M) {
+            return e;
+        }
+        let Some(port) = u16::try_from(port).ok() else {
+            return misuse(
+                CLASS,
+                M,
+                Error::ERR_INVALID_PARAMETER,
+                format!("port {port} is outside 0..=65535"),
+            );
+        };
+        let max_clients = match usize::try_from(max_clients) {
+            Ok(n @ 1..=4095) => n,
+            _ => {
+                return misuse(
+                    CLASS,
+                    M,
+                    Error::ERR_INVALID_PARAMETER,
+                    format!("max_clients {max_clients} is outside 1..=4095"),
+                )
+            }
+        };
+        let bind = bind_address.to_string();
+        let ip: IpAddr = if bind == "*" || bind.is_empty() {
+            IpAddr::V4(Ipv4Addr::UNSPECIFIED)
+        } else {
+            match bind.parse() {
+                Ok(ip) => ip,
+                Err(_) => {
+                    return misuse(
+                        CLASS,
+                        M,
+                        Error::ERR_INVALID_PARAMETER,
+                        format!("bind_address {bind:?} is not an IP address or \"*\""),
+                    )
+                }
+            }
+        };
+        let own = match server_options.0 {
+            Some(options) => {
+                if !options.is_server() {
+                    return misuse(CLASS, M, Error::ERR_INVALID_PARAMETER, "server_options must come from TLSOptions.server()");
+                }
+                let (Some(key), Some(certificate)) =
+                    (options.get_private_key(), options.get_own_certificate())
+                else {
+                    return misuse(CLASS, M, Error::ERR_INVALID_PARAMETER, "server_options lack a key or certificate");
+                };
+                match tuning::own_certificate(key, certificate, None) {
+                    Ok(own) => Some(own),
+                    Err(why) => return misuse(CLASS, M, Error::ERR_INVALID_PARAMETER, why),
+                }
+            }
+            None if self.psk_keys.is_some() => None,
+            None => {
+                return misuse(
+                    CLASS,
+                    M,
+                    Error::ERR_INVALID_PARAMETER,
+                    "server_options is null: pass TLSOptions.server(key, certificate), or call set_psk_keys() first",
+                )
+            }
+        };
+        let settings = match self.settings() {
+            Ok(s) => s,
+            Err(e) => return misuse(CLASS, M, Error::ERR_INVALID_PARAMETER, e),
+        };
+        let own = own.unwrap_or(OwnCertificate {
+            certificate_pem: String::new(),
+            private_key_pem: String::new(),
+            chain_pem: None,
+        });
+        let config = ServerConfig {
+            settings,
+            client_auth: self.client_auth.clone(),
+            psk: self.psk_keys.clone(),
+            alpn: self.alpn(),
+            srtp_profiles: self.srtp(),
+            ..ServerConfig::new(own.certificate_pem.clone(), own.private_key_pem.clone())
+        };
+        let mp = match self.mp_config(max_clients) {
+            Ok(mp) => mp,
+            Err(e) => return misuse(CLASS, M, Error::ERR_INVALID_PARAMETER, e),
+        };
+        match UdpMultiplayer::server(SocketAddr::new(ip, port), &config, mp) {
+            Ok(mut peer) => {
+                peer.host_mut()
+                    .set_refuse_new_connections(self.refuse_new_connections);
+                self.peer = Some(peer);
+                Error::OK
+            }
+            Err(e) => refused(M, e),
+        }
+    }
+
+    /// Connects to the server at [param address]:[param port]. The server's certificate must be
+    /// valid for [param hostname] ([param address] when empty) and chain to what
+    /// [param client_options] trusts: [code]null[/code] the system's roots,
+    /// [method TLSOptions.client] a pinned certificate or CA, [method TLSOptions.client_unsafe]
+    /// nothing checked. After [method set_psk] the pre-shared key is used instead. The status is
+    /// [constant MultiplayerPeer.CONNECTION_CONNECTING] until the server has given this peer its
+    /// id; a failure ([signal MultiplayerAPI.connection_failed]) leaves it
+    /// [constant MultiplayerPeer.CONNECTION_DISCONNECTED].
+    #[func]
+    fn create_client(
+        &mut self,
+        address: GString,
+        port: i64,
+        #[opt(default = "")] hostname: GString,
+        #[opt(default = Nullable::NULL)] client_options: Nullable<TlsOptions>,
+    ) -> Error {
+        const M: &str = "create_client";
+        if let Err(e) = self.check_idle(M) {
+            return e;
+        }
+        let address = address.to_string();
+        if address.is_empty() {
+            return misuse(CLASS, M, Error::ERR_INVALID_PARAMETER, "address is empty");
+        }
+        let port = match u16::try_from(port) {
+            Ok(p @ 1..) => p,
+            _ => {
+                return misuse(
+                    CLASS,
+                    M,
+                    Error::ERR_INVALID_PARAMETER,
+                    format!("port {port} is outside 1..=65535"),
+                )
+            }
+        };
+        let mut host = hostname.to_string();
+        let verification = match client_options.0 {
+            None => Verification::SystemRoots,
+            Some(options) => {
+                if options.is_server() {
+                    return misuse(
+                        CLASS,
+                        M,
+                        Error::ERR_INVALID_PARAMETER,
+                        "client_options are server options: use TLSOptions.client()",
+                    );
+                }
+                let name_override = options.get_common_name_override().to_string();
+                if !name_override.is_empty() {
+                    host = name_override;
+                }
+                match (options.is_unsafe_client(), options.get_trusted_ca_chain()) {
+                    (true, _) => Verification::Off,
+                    (false, None) => Verification::SystemRoots,
+                    (false, Some(mut cert)) => {
+                        let pem = godot_pem::certificate_pem(&mut cert);
+                        if pem.is_empty() {
+                            return misuse(
+                                CLASS,
+                                M,
+                                Error::ERR_INVALID_PARAMETER,
+                                "the trusted certificate is empty",
+                            );
+                        }
+                        Verification::TrustedPem(pem)
+                    }
+                }
+            }
+        };
+        if host.is_empty() {
+            host = address.clone();
+        }
+        let verification = match godot_trust::godot_roots(verification) {
+            Ok(v) => v,
+            Err(why) => return misuse(CLASS, M, Error::ERR_FILE_CANT_OPEN, why),
+        };
+        let settings = match self.settings() {
+            Ok(s) => s,
+            Err(e) => return misuse(CLASS, M, Error::ERR_INVALID_PARAMETER, e),
+        };
+        let config = ClientConfig {
+            verification,
+            hostname: Some(host),
+            settings,
+            certificate: self.client_certificate.clone(),
+            psk: self.psk.clone(),
+            alpn: self.alpn(),
+            srtp_profiles: self.srtp(),
+        };
+        let mp = match self.mp_config(1) {
+            Ok(mp) => mp,
+            Err(e) => return misuse(CLASS, M, Error::ERR_INVALID_PARAMETER, e),
+        };
+        match UdpMultiplayer::client(&address, port, &config, mp) {
+            Ok(peer) => {
+                self.peer = Some(peer);
+                Error::OK
+            }
+            Err(e) => refused(M, e),
+        }
+    }
+
+    /// The UDP port this peer is bound to (a server's listening port; 0 when not active).
+    #[func]
+    fn get_local_port(&self) -> i64 {
+        self.peer
+            .as_ref()
+            .and_then(|p| p.local_addr().ok())
+            .map_or(0, |a| i64::from(a.port()))
+    }
+
+    /// The DTLS connection to peer [param id] (on a client, [code]1[/code]: the server) as an
+    /// [OpenSSLPacketPeerDTLS] showing its status, certificate ([method
+    /// OpenSSLPacketPeerDTLS.get_peer_certificate]), negotiated parameters and
+    /// [method OpenSSLPacketPeerDTLS.get_statistics] as they were at this call; it sends nothing
+    /// itself. [code]null[/code], with one message, for an unknown id.
+    #[func]
+    fn get_peer(&self, id: i64) -> Option<Gd<OpenSSLPacketPeerDtls>> {
+        match self.session_of(id) {
+            Some(session) => Some(OpenSSLPacketPeerDtls::from_snapshot(Snapshot::of(session))),
+            None => {
+                misuse(
+                    CLASS,
+                    "get_peer",
+                    Error::ERR_INVALID_PARAMETER,
+                    format!("no connected peer has id {id}"),
+                );
+                None
+            }
+        }
+    }
+
+    /// The ids of the connected peers (a client: [code][1][/code] once connected).
+    #[func]
+    fn get_peer_ids(&self) -> PackedInt32Array {
+        let ids: Vec<i32> = self
+            .peer
+            .as_ref()
+            .map(|p| p.host().peer_ids().into_iter().map(id_i32).collect())
+            .unwrap_or_default();
+        PackedInt32Array::from(ids.as_slice())
+    }
+
+    /// Why a client's connection failed or ended, in words (empty otherwise).
+    #[func]
+    fn get_error_message(&self) -> GString {
+        self.peer
+            .as_ref()
+            .and_then(|p| p.host().failure())
+            .unwrap_or_default()
+            .into()
+    }
+
+    /// Client: use a pre-shared key (PSK cipher suites) instead of certificates, named
+    /// [param identity] to the server. Call before [method create_client].
+    #[func]
+    fn set_psk(&mut self, identity: GString, key: PackedByteArray) -> Error {
+        if key.is_empty() || key.len() > openssl_dtls_core::MAX_PSK_LEN {
+            return misuse(
+                CLASS,
+                "set_psk",
+                Error::ERR_INVALID_PARAMETER,
+                format!("key must have 1..={} bytes", openssl_dtls_core::MAX_PSK_LEN),
+            );
+        }
+        self.psk = Some(Psk {
+            identity: identity.to_string(),
+            key: key.to_vec(),
+        });
+        Error::OK
+    }
+
+    /// Server: accept clients by pre-shared key, [param keys] mapping each identity (String) to
+    /// its key (PackedByteArray); [param hint] is sent to clients. Call before [method create_server].
+    #[func]
+    fn set_psk_keys(&mut self, keys: VarDictionary, #[opt(default = "")] hint: GString) -> Error {
+        let mut table = BTreeMap::new();
+        for (identity, key) in keys.iter_shared() {
+            let (Ok(identity), Ok(key)) = (
+                identity.try_to::<GString>(),
+                key.try_to::<PackedByteArray>(),
+            ) else {
+                return misuse(
+                    CLASS,
+                    "set_psk_keys",
+                    Error::ERR_INVALID_PARAMETER,
+                    "keys must map String identities to PackedByteArray keys",
+                );
+            };
+            table.insert(identity.to_string(), key.to_vec());
+        }
+        self.psk_keys = (!table.is_empty()).then(|| PskKeys {
+            hint: hint.to_string(),
+            keys: table,
+        });
+        Error::OK
+    }
+
+    /// Client: a certificate to present when the server asks for one; [code]null[/code] for both
+    /// stops presenting one. Call before [method create_client].
+    #[func]
+    fn set_client_certificate(
+        &mut self,
+        key: Option<Gd<CryptoKey>>,
+        certificate: Option<Gd<X509Certificate>>,
+    ) -> Error {
+        const M: &str = "set_client_certificate";
+        match (key, certificate) {
+            (None, None) => {
+                self.client_certificate = None;
+                Error::OK
+            }
+            (Some(key), Some(certificate)) => match tuning::own_certificate(key, certificate, None)
+            {
+                Ok(own) => {
+                    self.client_certificate = Some(own);
+                    Error::OK
+                }
+                Err(why) => misuse(CLASS, M, Error::ERR_INVALID_PARAMETER, why),
+            },
+            _ => misuse(
+                CLASS,
+                M,
+                Error::ERR_INVALID_PARAMETER,
+                "key and certificate go together",
+            ),
+        }
+    }
+
+    /// Server: ask clients for certificates ([code]OpenSSLDTLSServer.CLIENT_CERTIFICATE_*[/code]),
+    /// which must chain to [param trusted]. Call before [method create_server].
+    #[func]
+    fn set_client_certificate_mode(
+        &mut self,
+        mode: ClientCertificateMode,
+        #[opt(default = Nullable::NULL)] trusted: Nullable<X509Certificate>,
+    ) -> Error {
+        const M: &str = "set_client_certificate_mode";
+        let trusted_pem = trusted.0.map(|mut c| godot_pem::certificate_pem(&mut c));
+        self.client_auth = match (mode.0, trusted_pem) {
+            (0, _) => ClientAuth::None,
+            (1, Some(pem)) => ClientAuth::Optional(pem),
+            (2, Some(pem)) => ClientAuth::Required(pem),
+            (1 | 2, None) => {
+                return misuse(
+                    CLASS,
+                    M,
+                    Error::ERR_INVALID_PARAMETER,
+                    "a trusted certificate is needed to verify clients",
+                )
+            }
+            (other, _) => {
+                return misuse(
+                    CLASS,
+                    M,
+                    Error::ERR_INVALID_PARAMETER,
+                    format!("unknown mode {other}"),
+                )
+            }
+        };
+        Error::OK
+    }
+}
+
+impl OpenSSLDtlsMultiplayerPeer {
+    /// The message `get_packet` returns next.
+    fn next(&self) -> Option<&Message> {
+        self.peer.as_ref()?.host().peek()
+    }
+
+    fn session_of(&self, id: i64) -> Option<&openssl_dtls_core::Session> {
+        let id = u32::try_from(id).ok()?;
+        self.peer.as_ref()?.host().session(id)
+    }
+
+    /// Refuses a second `create_*` while this peer is active.
+    fn check_idle(&self, method: &str) -> Result<(), Error> {
+        let active = self
+            .peer
+            .as_ref()
+            .is_some_and(|p| p.host().is_server() || p.host().status() != CoreStatus::Disconnected);
+        if active {
+            return Err(misuse(
+                CLASS,
+                method,
+                Error::ERR_ALREADY_IN_USE,
+                "already active: call close() first",
+            ));
+        }
+        Ok(())
+    }
+
+    fn mp_config(&self, max_clients: usize) -> Result<MultiplayerConfig, DtlsError> {
+        let max_message_size = usize::try_from(self.max_message_size)
+            .ok()
+            .filter(|n| *n >= 1)
+            .ok_or_else(|| {
+                DtlsError::InvalidConfig(format!(
+                    "max_message_size must be at least 1, not {}",
+                    self.max_message_size
+                ))
+            })?;
+        let max_queued_bytes = usize::try_from(self.max_queued_bytes).unwrap_or(0);
+        let mp = MultiplayerConfig {
+            max_clients,
+            max_message_size,
+            max_queued_bytes,
+        };
+        let settings = self.settings()?;
+        mp.validate(&settings)?;
+        Ok(mp)
+    }
+}
+
+/// The error for a `create_*` the core refused: a socket that cannot be bound is
+/// `ERR_CANT_CREATE`, a bad value `ERR_INVALID_PARAMETER`, OpenSSL failing `FAILED`.
+fn refused(method: &str, e: DtlsError) -> Error {
+    match &e {
+        DtlsError::InvalidConfig(why) if why.starts_with("bind") => {
+            misuse(CLASS, method, Error::ERR_CANT_CREATE, e)
+        }
+        _ => tuning::refused(CLASS, method, e),
+    }
+}
+
+impl Drop for OpenSSLDtlsMultiplayerPeer {
+    /// A peer dropped while active says goodbye to its peers.
+    fn drop(&mut self) {
+        if let Some(mut peer) = self.peer.take() {
+            peer.close();
+        }
+    }
+}
