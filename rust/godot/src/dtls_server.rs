@@ -1,7 +1,6 @@
 //! `OpenSSLDTLSServer`: turns the per-client `PacketPeerUDP`s of Godot's `UDPServer` into
 //! `OpenSSLPacketPeerDTLS` connections, behind the core's stateless cookie exchange.
 
-use std::collections::BTreeMap;
 use std::time::Instant;
 
 use godot::classes::{CryptoKey, PacketPeerUdp, TlsOptions, X509Certificate};
@@ -14,7 +13,7 @@ use crate::nullable::Nullable;
 use crate::packet_peer_dtls::OpenSSLPacketPeerDtls;
 use crate::tuning::tuned_class;
 use crate::udp_transport::GodotUdp;
-use crate::{godot_pem, misuse, tuning};
+use crate::{auth_args, misuse, tuning};
 
 tuned_class! {
     /// A DTLS server backed by OpenSSL, used with Godot's [UDPServer] like the built-in [DTLSServer].
@@ -115,27 +114,13 @@ impl OpenSSLDtlsServer {
     /// key (PackedByteArray); [param hint] is sent to clients. Call before [method setup].
     #[func]
     fn set_psk_keys(&mut self, keys: VarDictionary, #[opt(default = "")] hint: GString) -> Error {
-        const M: &str = "set_psk_keys";
-        let mut table = BTreeMap::new();
-        for (identity, key) in keys.iter_shared() {
-            let (Ok(identity), Ok(key)) = (
-                identity.try_to::<GString>(),
-                key.try_to::<PackedByteArray>(),
-            ) else {
-                return misuse(
-                    CLASS,
-                    M,
-                    Error::ERR_INVALID_PARAMETER,
-                    "keys must map String identities to PackedByteArray keys",
-                );
-            };
-            table.insert(identity.to_string(), key.to_vec());
+        match auth_args::server_psk_keys(CLASS, keys, hint) {
+            Ok(table) => {
+                self.psk = table;
+                Error::OK
+            }
+            Err(e) => e,
         }
-        self.psk = (!table.is_empty()).then(|| PskKeys {
-            hint: hint.to_string(),
-            keys: table,
-        });
-        Error::OK
     }
 
     /// Asks clients for certificates: [param mode] is [code]CLIENT_CERTIFICATE_NONE[/code] (the
@@ -148,31 +133,13 @@ impl OpenSSLDtlsServer {
         mode: ClientCertificateMode,
         #[opt(default = Nullable::NULL)] trusted: Nullable<X509Certificate>,
     ) -> Error {
-        const M: &str = "set_client_certificate_mode";
-        let trusted_pem = trusted.0.map(|mut c| godot_pem::certificate_pem(&mut c));
-        let mode = mode.0;
-        self.client_auth = match (mode, trusted_pem) {
-            (0, _) => ClientAuth::None,
-            (1, Some(pem)) => ClientAuth::Optional(pem),
-            (2, Some(pem)) => ClientAuth::Required(pem),
-            (1 | 2, None) => {
-                return misuse(
-                    CLASS,
-                    M,
-                    Error::ERR_INVALID_PARAMETER,
-                    "a trusted certificate is needed to verify clients",
-                )
+        match auth_args::client_auth(CLASS, mode, trusted.0) {
+            Ok(auth) => {
+                self.client_auth = auth;
+                Error::OK
             }
-            _ => {
-                return misuse(
-                    CLASS,
-                    M,
-                    Error::ERR_INVALID_PARAMETER,
-                    format!("unknown mode {mode}"),
-                )
-            }
-        };
-        Error::OK
+            Err(e) => e,
+        }
     }
 
     /// Answers the first datagram(s) of [param udp_peer], a new peer from

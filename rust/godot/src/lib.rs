@@ -7,6 +7,7 @@ use godot::global::{godot_error, Error};
 use godot::init::{gdextension, ExtensionLibrary, InitStage};
 use godot::obj::GodotClass;
 
+mod auth_args;
 mod certificates;
 mod class_enum;
 mod dtls_server;

@@ -2,7 +2,6 @@
 //! its UDP socket. It only translates between Godot and the core (transfer modes, statuses, the
 //! packet lent to Godot) and emits `peer_connected` / `peer_disconnected` for the core's events.
 
-use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Instant;
 
@@ -28,7 +27,7 @@ use crate::nullable::Nullable;
 use crate::packet_peer_dtls::OpenSSLPacketPeerDtls;
 use crate::peer_snapshot::Snapshot;
 use crate::tuning::tuned_class;
-use crate::{godot_pem, godot_trust, misuse, tuning};
+use crate::{auth_args, godot_pem, godot_trust, misuse, tuning};
 
 tuned_class! {
     /// A [MultiplayerPeer] whose connections are DTLS (OpenSSL), for Godot's high-level multiplayer:
@@ -600,45 +599,26 @@ impl OpenSSLDtlsMultiplayerPeer {
     /// [param identity] to the server. Call before [method create_client].
     #[func]
     fn set_psk(&mut self, identity: GString, key: PackedByteArray) -> Error {
-        if key.is_empty() || key.len() > openssl_dtls_core::MAX_PSK_LEN {
-            return misuse(
-                CLASS,
-                "set_psk",
-                Error::ERR_INVALID_PARAMETER,
-                format!("key must have 1..={} bytes", openssl_dtls_core::MAX_PSK_LEN),
-            );
+        match auth_args::client_psk(CLASS, identity, key) {
+            Ok(psk) => {
+                self.psk = Some(psk);
+                Error::OK
+            }
+            Err(e) => e,
         }
-        self.psk = Some(Psk {
-            identity: identity.to_string(),
-            key: key.to_vec(),
-        });
-        Error::OK
     }
 
     /// Server: accept clients by pre-shared key, [param keys] mapping each identity (String) to
     /// its key (PackedByteArray); [param hint] is sent to clients. Call before [method create_server].
     #[func]
     fn set_psk_keys(&mut self, keys: VarDictionary, #[opt(default = "")] hint: GString) -> Error {
-        let mut table = BTreeMap::new();
-        for (identity, key) in keys.iter_shared() {
-            let (Ok(identity), Ok(key)) = (
-                identity.try_to::<GString>(),
-                key.try_to::<PackedByteArray>(),
-            ) else {
-                return misuse(
-                    CLASS,
-                    "set_psk_keys",
-                    Error::ERR_INVALID_PARAMETER,
-                    "keys must map String identities to PackedByteArray keys",
-                );
-            };
-            table.insert(identity.to_string(), key.to_vec());
+        match auth_args::server_psk_keys(CLASS, keys, hint) {
+            Ok(table) => {
+                self.psk_keys = table;
+                Error::OK
+            }
+            Err(e) => e,
         }
-        self.psk_keys = (!table.is_empty()).then(|| PskKeys {
-            hint: hint.to_string(),
-            keys: table,
-        });
-        Error::OK
     }
 
     /// Client: a certificate to present when the server asks for one; [code]null[/code] for both
@@ -649,26 +629,12 @@ impl OpenSSLDtlsMultiplayerPeer {
         key: Option<Gd<CryptoKey>>,
         certificate: Option<Gd<X509Certificate>>,
     ) -> Error {
-        const M: &str = "set_client_certificate";
-        match (key, certificate) {
-            (None, None) => {
-                self.client_certificate = None;
+        match auth_args::client_certificate(CLASS, key, certificate, None) {
+            Ok(own) => {
+                self.client_certificate = own;
                 Error::OK
             }
-            (Some(key), Some(certificate)) => match tuning::own_certificate(key, certificate, None)
-            {
-                Ok(own) => {
-                    self.client_certificate = Some(own);
-                    Error::OK
-                }
-                Err(why) => misuse(CLASS, M, Error::ERR_INVALID_PARAMETER, why),
-            },
-            _ => misuse(
-                CLASS,
-                M,
-                Error::ERR_INVALID_PARAMETER,
-                "key and certificate go together",
-            ),
+            Err(e) => e,
         }
     }
 
@@ -680,30 +646,13 @@ impl OpenSSLDtlsMultiplayerPeer {
         mode: ClientCertificateMode,
         #[opt(default = Nullable::NULL)] trusted: Nullable<X509Certificate>,
     ) -> Error {
-        const M: &str = "set_client_certificate_mode";
-        let trusted_pem = trusted.0.map(|mut c| godot_pem::certificate_pem(&mut c));
-        self.client_auth = match (mode.0, trusted_pem) {
-            (0, _) => ClientAuth::None,
-            (1, Some(pem)) => ClientAuth::Optional(pem),
-            (2, Some(pem)) => ClientAuth::Required(pem),
-            (1 | 2, None) => {
-                return misuse(
-                    CLASS,
-                    M,
-                    Error::ERR_INVALID_PARAMETER,
-                    "a trusted certificate is needed to verify clients",
-                )
+        match auth_args::client_auth(CLASS, mode, trusted.0) {
+            Ok(auth) => {
+                self.client_auth = auth;
+                Error::OK
             }
-            (other, _) => {
-                return misuse(
-                    CLASS,
-                    M,
-                    Error::ERR_INVALID_PARAMETER,
-                    format!("unknown mode {other}"),
-                )
-            }
-        };
-        Error::OK
+            Err(e) => e,
+        }
     }
 }
 

@@ -20,7 +20,7 @@ use crate::peer_snapshot::{SessionFacts, Snapshot};
 use crate::status_enum::PeerStatus;
 use crate::tuning::tuned_class;
 use crate::udp_transport::GodotUdp;
-use crate::{godot_logger, godot_pem, godot_trust, misuse, tuning};
+use crate::{auth_args, godot_logger, godot_pem, godot_trust, misuse, tuning};
 
 tuned_class! {
     /// A DTLS client or server-side connection over a connected [PacketPeerUDP], backed by OpenSSL.
@@ -232,19 +232,13 @@ impl OpenSSLPacketPeerDtls {
     /// [method connect_to_peer], where certificate validation is then skipped.
     #[func]
     fn set_psk(&mut self, identity: GString, key: PackedByteArray) -> Error {
-        if key.is_empty() || key.len() > openssl_dtls_core::MAX_PSK_LEN {
-            return misuse(
-                CLASS,
-                "set_psk",
-                Error::ERR_INVALID_PARAMETER,
-                format!("key must have 1..={} bytes", openssl_dtls_core::MAX_PSK_LEN),
-            );
+        match auth_args::client_psk(CLASS, identity, key) {
+            Ok(psk) => {
+                self.psk = Some(psk);
+                Error::OK
+            }
+            Err(e) => e,
         }
-        self.psk = Some(Psk {
-            identity: identity.to_string(),
-            key: key.to_vec(),
-        });
-        Error::OK
     }
 
     /// Goes back to certificates after [method set_psk].
@@ -263,27 +257,12 @@ impl OpenSSLPacketPeerDtls {
         certificate: Option<Gd<X509Certificate>>,
         #[opt(default = Nullable::NULL)] chain: Nullable<X509Certificate>,
     ) -> Error {
-        const M: &str = "set_client_certificate";
-        match (key, certificate) {
-            (None, None) => {
-                self.client_certificate = None;
+        match auth_args::client_certificate(CLASS, key, certificate, chain.0) {
+            Ok(own) => {
+                self.client_certificate = own;
                 Error::OK
             }
-            (Some(key), Some(certificate)) => {
-                match tuning::own_certificate(key, certificate, chain.0) {
-                    Ok(own) => {
-                        self.client_certificate = Some(own);
-                        Error::OK
-                    }
-                    Err(why) => misuse(CLASS, M, Error::ERR_INVALID_PARAMETER, why),
-                }
-            }
-            _ => misuse(
-                CLASS,
-                M,
-                Error::ERR_INVALID_PARAMETER,
-                "key and certificate go together",
-            ),
+            Err(e) => e,
         }
     }
 
