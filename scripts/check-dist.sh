@@ -26,7 +26,7 @@ check "everything is under addons/openssl_dtls/" bash -c "! grep -v '^addons/ope
 for f in openssl_dtls.gdextension LICENSE LICENSE-OpenSSL.txt THIRD_PARTY_NOTICES.md README.md; do
     check "addons/openssl_dtls/$f is there" test -s "$addon/$f"
 done
-listed=$(sed -n 's|^[a-z]*\.[a-z0-9.]* *= *"res://addons/openssl_dtls/\(.*\)"|\1|p' "$addon/openssl_dtls.gdextension" | sort -u)
+listed=$(sed -n 's|^[a-z]*\.[a-z0-9._]* *= *"res://addons/openssl_dtls/\(.*\)"|\1|p' "$addon/openssl_dtls.gdextension" | sort -u)
 for f in $listed; do
     check "$f (listed in the .gdextension) is in the zip" test -s "$addon/$f"
     check "$f is the checked build (same bytes as target/platforms/$f)" cmp -s "$addon/$f" "target/platforms/$f"
