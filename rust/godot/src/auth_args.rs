@@ -14,6 +14,18 @@ use openssl_dtls_core::{ClientAuth, OwnCertificate, Psk, PskKeys, MAX_PSK_LEN};
 use crate::dtls_server::ClientCertificateMode;
 use crate::{godot_pem, misuse, tuning};
 
+/// Puts a checked argument in its field and answers `OK`, or leaves the field as it was and
+/// answers the refusal's error (its message already printed).
+pub(crate) fn store<T>(field: &mut T, checked: Result<T, Error>) -> Error {
+    match checked {
+        Ok(value) => {
+            *field = value;
+            Error::OK
+        }
+        Err(e) => e,
+    }
+}
+
 /// A client's identity and key, or `ERR_INVALID_PARAMETER` with one message from `class.set_psk`.
 pub(crate) fn client_psk(
     class: &str,

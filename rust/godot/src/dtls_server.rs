@@ -114,13 +114,7 @@ impl OpenSSLDtlsServer {
     /// key (PackedByteArray); [param hint] is sent to clients. Call before [method setup].
     #[func]
     fn set_psk_keys(&mut self, keys: VarDictionary, #[opt(default = "")] hint: GString) -> Error {
-        match auth_args::server_psk_keys(CLASS, keys, hint) {
-            Ok(table) => {
-                self.psk = table;
-                Error::OK
-            }
-            Err(e) => e,
-        }
+        auth_args::store(&mut self.psk, auth_args::server_psk_keys(CLASS, keys, hint))
     }
 
     /// Asks clients for certificates: [param mode] is [code]CLIENT_CERTIFICATE_NONE[/code] (the
@@ -133,13 +127,10 @@ impl OpenSSLDtlsServer {
         mode: ClientCertificateMode,
         #[opt(default = Nullable::NULL)] trusted: Nullable<X509Certificate>,
     ) -> Error {
-        match auth_args::client_auth(CLASS, mode, trusted.0) {
-            Ok(auth) => {
-                self.client_auth = auth;
-                Error::OK
-            }
-            Err(e) => e,
-        }
+        auth_args::store(
+            &mut self.client_auth,
+            auth_args::client_auth(CLASS, mode, trusted.0),
+        )
     }
 
     /// Answers the first datagram(s) of [param udp_peer], a new peer from

@@ -599,26 +599,20 @@ impl OpenSSLDtlsMultiplayerPeer {
     /// [param identity] to the server. Call before [method create_client].
     #[func]
     fn set_psk(&mut self, identity: GString, key: PackedByteArray) -> Error {
-        match auth_args::client_psk(CLASS, identity, key) {
-            Ok(psk) => {
-                self.psk = Some(psk);
-                Error::OK
-            }
-            Err(e) => e,
-        }
+        auth_args::store(
+            &mut self.psk,
+            auth_args::client_psk(CLASS, identity, key).map(Some),
+        )
     }
 
     /// Server: accept clients by pre-shared key, [param keys] mapping each identity (String) to
     /// its key (PackedByteArray); [param hint] is sent to clients. Call before [method create_server].
     #[func]
     fn set_psk_keys(&mut self, keys: VarDictionary, #[opt(default = "")] hint: GString) -> Error {
-        match auth_args::server_psk_keys(CLASS, keys, hint) {
-            Ok(table) => {
-                self.psk_keys = table;
-                Error::OK
-            }
-            Err(e) => e,
-        }
+        auth_args::store(
+            &mut self.psk_keys,
+            auth_args::server_psk_keys(CLASS, keys, hint),
+        )
     }
 
     /// Client: a certificate to present when the server asks for one; [code]null[/code] for both
@@ -629,13 +623,10 @@ impl OpenSSLDtlsMultiplayerPeer {
         key: Option<Gd<CryptoKey>>,
         certificate: Option<Gd<X509Certificate>>,
     ) -> Error {
-        match auth_args::client_certificate(CLASS, key, certificate, None) {
-            Ok(own) => {
-                self.client_certificate = own;
-                Error::OK
-            }
-            Err(e) => e,
-        }
+        auth_args::store(
+            &mut self.client_certificate,
+            auth_args::client_certificate(CLASS, key, certificate, None),
+        )
     }
 
     /// Server: ask clients for certificates ([code]OpenSSLDTLSServer.CLIENT_CERTIFICATE_*[/code]),
@@ -646,13 +637,10 @@ impl OpenSSLDtlsMultiplayerPeer {
         mode: ClientCertificateMode,
         #[opt(default = Nullable::NULL)] trusted: Nullable<X509Certificate>,
     ) -> Error {
-        match auth_args::client_auth(CLASS, mode, trusted.0) {
-            Ok(auth) => {
-                self.client_auth = auth;
-                Error::OK
-            }
-            Err(e) => e,
-        }
+        auth_args::store(
+            &mut self.client_auth,
+            auth_args::client_auth(CLASS, mode, trusted.0),
+        )
     }
 }
 

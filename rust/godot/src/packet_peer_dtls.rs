@@ -232,13 +232,10 @@ impl OpenSSLPacketPeerDtls {
     /// [method connect_to_peer], where certificate validation is then skipped.
     #[func]
     fn set_psk(&mut self, identity: GString, key: PackedByteArray) -> Error {
-        match auth_args::client_psk(CLASS, identity, key) {
-            Ok(psk) => {
-                self.psk = Some(psk);
-                Error::OK
-            }
-            Err(e) => e,
-        }
+        auth_args::store(
+            &mut self.psk,
+            auth_args::client_psk(CLASS, identity, key).map(Some),
+        )
     }
 
     /// Goes back to certificates after [method set_psk].
@@ -257,13 +254,10 @@ impl OpenSSLPacketPeerDtls {
         certificate: Option<Gd<X509Certificate>>,
         #[opt(default = Nullable::NULL)] chain: Nullable<X509Certificate>,
     ) -> Error {
-        match auth_args::client_certificate(CLASS, key, certificate, chain.0) {
-            Ok(own) => {
-                self.client_certificate = own;
-                Error::OK
-            }
-            Err(e) => e,
-        }
+        auth_args::store(
+            &mut self.client_certificate,
+            auth_args::client_certificate(CLASS, key, certificate, chain.0),
+        )
     }
 
     /// Sends close_notify if connected and forgets the connection; the status becomes
