@@ -193,11 +193,7 @@ impl OpenSSLDtlsServer {
             Ok(s) => s,
             Err(e) => return misuse(CLASS, method, Error::ERR_INVALID_PARAMETER, e),
         };
-        let own = own.unwrap_or(OwnCertificate {
-            certificate_pem: String::new(),
-            private_key_pem: String::new(),
-            chain_pem: None,
-        });
+        let own = own.unwrap_or_default();
         let config = ServerConfig {
             chain_pem: own.chain_pem.clone(),
             settings,

@@ -414,11 +414,7 @@ impl OpenSSLDtlsMultiplayerPeer {
             Ok(s) => s,
             Err(e) => return misuse(CLASS, M, Error::ERR_INVALID_PARAMETER, e),
         };
-        let own = own.unwrap_or(OwnCertificate {
-            certificate_pem: String::new(),
-            private_key_pem: String::new(),
-            chain_pem: None,
-        });
+        let own = own.unwrap_or_default();
         let config = ServerConfig {
             settings,
             client_auth: self.client_auth.clone(),

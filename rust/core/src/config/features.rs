@@ -96,8 +96,9 @@ pub enum ClientAuth {
 }
 
 /// A certificate (PEM, leaf first, more certificates = its chain) with its private key (PEM).
-/// `Debug` leaves the key out; it is wiped from memory when the value is dropped.
-#[derive(Clone, PartialEq, Eq, Hash)]
+/// `Debug` leaves the key out; it is wiped from memory when the value is dropped. The default
+/// (all empty) is no certificate: a server that accepts PSK clients only.
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
 pub struct OwnCertificate {
     pub certificate_pem: String,
     pub private_key_pem: String,

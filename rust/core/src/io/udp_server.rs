@@ -179,7 +179,7 @@ impl UdpServer {
 
 /// The bytes that name a client to the cookie step: its address and port, without allocating
 /// (IPv4 addresses as IPv4-mapped IPv6, so one layout covers both).
-fn peer_bytes(addr: &SocketAddr) -> [u8; 18] {
+pub(crate) fn peer_bytes(addr: &SocketAddr) -> [u8; 18] {
     let ip = match addr.ip() {
         std::net::IpAddr::V4(v4) => v4.to_ipv6_mapped(),
         std::net::IpAddr::V6(v6) => v6,

@@ -11,6 +11,7 @@ use super::channels::{TransferMode, MAX_CHANNEL};
 use super::inbox::{Inbox, Message};
 use super::link::{Link, LinkState};
 use super::MultiplayerConfig;
+use crate::io::udp_server::peer_bytes;
 use crate::{Accept, ClientConfig, DtlsError, Server, ServerConfig, Session};
 
 /// The server's id.
@@ -126,18 +127,6 @@ fn random_id() -> u32 {
         b = nanos.to_be_bytes();
     }
     (u32::from_be_bytes(b) & 0x7FFF_FFFF).max(2)
-}
-
-/// The bytes that name a client to the cookie step (as `UdpServer` does).
-fn peer_bytes(addr: &SocketAddr) -> [u8; 18] {
-    let ip = match addr.ip() {
-        std::net::IpAddr::V4(v4) => v4.to_ipv6_mapped(),
-        std::net::IpAddr::V6(v6) => v6,
-    };
-    let mut out = [0u8; 18];
-    out[..16].copy_from_slice(&ip.octets());
-    out[16..].copy_from_slice(&addr.port().to_be_bytes());
-    out
 }
 
 impl MultiplayerHost {
