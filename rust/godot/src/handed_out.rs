@@ -5,6 +5,11 @@
 
 use std::sync::{Arc, Weak};
 
+use godot::global::Error;
+use godot::meta::conv::RawPtr;
+
+use crate::misuse;
+
 thread_local! {
     /// Lives as long as its thread: a buffer whose thread has ended has no reader left.
     static THIS_THREAD: Arc<()> = Arc::new(());
@@ -34,6 +39,44 @@ impl HandedOut {
             }
         };
         self.buffers.get_mut(at).map(|(_, buffer)| buffer)
+    }
+
+    /// `get_packet`'s raw-pointer form for `class`: `fill` puts the next packet into the calling
+    /// thread's buffer (false: none waiting, `ERR_UNAVAILABLE`), which is then lent to Godot
+    /// through the two out-pointers; null out-pointers are refused with one message.
+    pub fn lend(
+        &mut self,
+        class: &str,
+        r_buffer: RawPtr<*mut RawPtr<*const u8>>,
+        r_buffer_size: RawPtr<*mut i32>,
+        fill: impl FnOnce(&mut Vec<u8>) -> bool,
+    ) -> Error {
+        let (buffer_out, size_out) = (r_buffer.ptr(), r_buffer_size.ptr());
+        if buffer_out.is_null() || size_out.is_null() {
+            return misuse(
+                class,
+                "get_packet",
+                Error::ERR_INVALID_PARAMETER,
+                "null output pointer",
+            );
+        }
+        let Some(current) = self.for_this_thread() else {
+            return Error::ERR_UNAVAILABLE;
+        };
+        if !fill(current) {
+            return Error::ERR_UNAVAILABLE;
+        }
+        let len = i32::try_from(current.len()).unwrap_or(i32::MAX);
+        // SAFETY: both out-pointers are non-null (checked above) and point at Godot's locals for
+        // this call. The buffer lent is this peer's for the calling thread: Godot reads it on this
+        // thread after we return, and only this thread's next get_packet on this peer writes or
+        // frees it (other threads get buffers of their own; the peer outlives Godot's read, as the
+        // caller holds a reference to it).
+        unsafe {
+            *buffer_out = RawPtr::new(current.as_ptr());
+            *size_out = len;
+        }
+        Error::OK
     }
 }
 

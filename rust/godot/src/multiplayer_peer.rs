@@ -114,31 +114,17 @@ impl IMultiplayerPeerExtension for OpenSSLDtlsMultiplayerPeer {
         r_buffer: RawPtr<*mut RawPtr<*const u8>>,
         r_buffer_size: RawPtr<*mut i32>,
     ) -> Error {
-        let (buffer_out, size_out) = (r_buffer.ptr(), r_buffer_size.ptr());
-        if buffer_out.is_null() || size_out.is_null() {
-            return misuse(
-                CLASS,
-                "get_packet",
-                Error::ERR_INVALID_PARAMETER,
-                "null output pointer",
-            );
-        }
-        let Some(message) = self.peer.as_mut().and_then(|p| p.host_mut().recv()) else {
-            return Error::ERR_UNAVAILABLE;
-        };
-        let Some(current) = self.handed_out.for_this_thread() else {
-            return Error::ERR_UNAVAILABLE;
-        };
-        *current = message.data;
-        let len = i32::try_from(current.len()).unwrap_or(i32::MAX);
-        // SAFETY: both out-pointers are non-null (checked above) and point at Godot's locals for
-        // this call. The buffer lent is this peer's for the calling thread: Godot reads it after
-        // we return, and only this thread's next get_packet on this peer replaces it.
-        unsafe {
-            *buffer_out = RawPtr::new(current.as_ptr());
-            *size_out = len;
-        }
-        Error::OK
+        let peer = &mut self.peer;
+        self.handed_out
+            .lend(CLASS, r_buffer, r_buffer_size, |buffer| {
+                match peer.as_mut().and_then(|p| p.host_mut().recv()) {
+                    Some(message) => {
+                        *buffer = message.data;
+                        true
+                    }
+                    None => false,
+                }
+            })
     }
 
     /// SAFETY (for callers): Godot passes `p_buffer` pointing at `p_buffer_size` readable bytes.

@@ -98,35 +98,11 @@ impl IPacketPeerExtension for OpenSSLPacketPeerDtls {
         r_buffer: RawPtr<*mut RawPtr<*const u8>>,
         r_buffer_size: RawPtr<*mut i32>,
     ) -> Error {
-        let (buffer_out, size_out) = (r_buffer.ptr(), r_buffer_size.ptr());
-        if buffer_out.is_null() || size_out.is_null() {
-            return misuse(
-                CLASS,
-                "get_packet",
-                Error::ERR_INVALID_PARAMETER,
-                "null output pointer",
-            );
-        }
-        let Some(session) = self.session.as_mut() else {
-            return Error::ERR_UNAVAILABLE;
-        };
-        let Some(current) = self.handed_out.for_this_thread() else {
-            return Error::ERR_UNAVAILABLE;
-        };
-        if !session.recv_into(current) {
-            return Error::ERR_UNAVAILABLE;
-        }
-        let len = i32::try_from(current.len()).unwrap_or(i32::MAX);
-        // SAFETY: both out-pointers are non-null (checked above) and point at Godot's locals for
-        // this call. The buffer lent is this peer's for the calling thread: Godot reads it on this
-        // thread after we return, and only this thread's next get_packet on this peer writes or
-        // frees it (other threads get buffers of their own; the peer outlives Godot's read, as the
-        // caller holds a reference to it).
-        unsafe {
-            *buffer_out = RawPtr::new(current.as_ptr());
-            *size_out = len;
-        }
-        Error::OK
+        let session = &mut self.session;
+        self.handed_out
+            .lend(CLASS, r_buffer, r_buffer_size, |buffer| {
+                session.as_mut().is_some_and(|s| s.recv_into(buffer))
+            })
     }
 
     fn get_available_packet_count(&self) -> i32 {
