@@ -9,7 +9,7 @@ use godot::prelude::*;
 use openssl_dtls_core::{self_signed, KeyType};
 
 use crate::class_enum::class_enum;
-use crate::misuse;
+use crate::{godot_pem, misuse};
 
 /// Certificate helper: self-signed certificates and keys for development, LAN games and tests.
 ///
@@ -107,6 +107,7 @@ impl OpenSSLDtlsCertificates {
             );
             return VarDictionary::new();
         }
+        godot_pem::made_from(&certificate, &identity.certificate_pem);
         let mut out = VarDictionary::new();
         out.set("certificate", &certificate.to_variant());
         out.set("key", &key.to_variant());

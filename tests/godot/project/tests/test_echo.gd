@@ -1,6 +1,10 @@
 # OpenSSLPacketPeerDTLS (client) and OpenSSLDTLSServer on 127.0.0.1, with each other: the handshake (ECDSA and
 # RSA identities, server certificate validated) and data both ways: put_packet/get_packet of several sizes up
 # to exactly get_max_packet_size(), bursts of packets in order, put_var/get_var, and the empty packet.
+# get_packet() and get_packet_error() are the addon's own (one copy instead of the engine's byte loop): read
+# through a variable typed OpenSSLPacketPeerDTLS, untyped, or typed PacketPeer (the engine's), the packets are
+# the same, in order, and get_packet_error() says ERR_UNAVAILABLE after a read that found none, OK after one
+# that found a packet, whichever way the read went.
 # requires-addon
 extends SceneTree
 
@@ -26,6 +30,7 @@ func _body() -> bool:
 	_handshake("RSA-2048 identity from Godot's Crypto", Certs.rsa())
 	_packets(ecdsa)
 	_bursts(ecdsa)
+	_read_paths(ecdsa)
 	_vars(ecdsa)
 	_max_size(ecdsa)
 	_empty_packet(ecdsa)
@@ -108,6 +113,38 @@ func _bursts(id: Dictionary) -> void:
 		while receiver.get_available_packet_count() > 0:
 			got.append(receiver.get_packet())
 		h.check_eq(got, sent, "%s: the %d packets, intact and in order" % [dir[2], N])
+	pair.close()
+
+
+func _read_paths(id: Dictionary) -> void:
+	h.section("get_packet / get_packet_error, the addon's and the engine's")
+	var pair := _connected_pair(id)
+	var client: OpenSSLPacketPeerDTLS = pair.clients[0]
+	var ours: OpenSSLPacketPeerDTLS = pair.server_peers[0]
+	var untyped = ours
+	var engine: PacketPeer = ours
+	var readers := [["typed OpenSSLPacketPeerDTLS", func(): return ours.get_packet()],
+		["untyped", func(): return untyped.get_packet()], ["typed PacketPeer", func(): return engine.get_packet()]]
+	var errors := [["typed OpenSSLPacketPeerDTLS", func(): return ours.get_packet_error()],
+		["typed PacketPeer", func(): return engine.get_packet_error()]]
+	var sent := []
+	for i in 6:
+		sent.append(Harness.pattern(700 + i, i))
+		client.put_packet(sent[-1])
+	h.check(h.poll_until(pair.poll, func(): return ours.get_available_packet_count() >= sent.size()),
+		"the %d packets arrive" % sent.size())
+	for i in sent.size():
+		var r: Array = readers[i % readers.size()]
+		h.check_eq(r[1].call(), sent[i], "packet %d read %s: intact, in order" % [i, r[0]])
+		h.check_eq(ours.get_packet_error(), OK, "after packet %d read %s: get_packet_error() is OK" % [i, r[0]])
+	for r in readers:
+		h.check_eq(r[1].call(), PackedByteArray(), "nothing waiting, read %s: an empty array" % r[0])
+		h.check_eq(ours.get_packet_error(), ERR_UNAVAILABLE, "then get_packet_error() is ERR_UNAVAILABLE (read %s)" % r[0])
+	client.put_packet(sent[0])
+	h.check(h.poll_until(pair.poll, func(): return ours.get_available_packet_count() == 1), "one more packet arrives")
+	h.check_eq(engine.get_packet(), sent[0], "it reads through the engine's get_packet")
+	for e in errors:
+		h.check_eq(e[1].call(), OK, "get_packet_error() %s: OK after that read" % e[0])
 	pair.close()
 
 

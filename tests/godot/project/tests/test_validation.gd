@@ -10,6 +10,9 @@
 # - an IP address as for_hostname matches the certificate's IP subjectAltName, and only that;
 # - an empty for_hostname skips the host name check.
 # The server side of a refused handshake gets the client's fatal alert and ends in STATUS_ERROR.
+# Each X509Certificate object is read once and remembered by the addon: trust still follows the object passed,
+# alternating between objects, for a fresh object holding the same certificate, for the certificate object
+# get_peer_certificate() made, and for an object read again after more objects than the addon remembers.
 # requires-addon
 # The built-in server peer prints its fatal-alert error (MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE):
 # expect-error: TLS handshake error: -30592
@@ -58,7 +61,42 @@ func _body() -> bool:
 		for c in cases:
 			_case(server_impl, c)
 		_all_defaults(server_impl, ecdsa)
+	h.section("trust follows each certificate object")
+	_trust_follows_objects(ecdsa, stranger)
 	return true
+
+
+func _trust_follows_objects(id: Dictionary, stranger: Dictionary) -> void:
+	var same := X509Certificate.new()
+	h.check_eq(id.certificate.save("user://same.crt"), OK, "the trusted certificate saved")
+	h.check_eq(same.load("user://same.crt"), OK, "a fresh object with the same certificate")
+	var seen := _peer_certificate(id)
+	h.check(seen != null, "get_peer_certificate() of a connected client")
+	var order := [[id.certificate, CONNECTED], [stranger.certificate, ERROR], [id.certificate, CONNECTED],
+		[same, CONNECTED], [stranger.certificate, ERROR], [seen, CONNECTED]]
+	for i in order.size():
+		var c: Array = order[i]
+		_case(Impl.OURS, ["object %d of the sequence" % i, id, true, "localhost", c[0], c[1], c[1]])
+	# More objects than the addon remembers (64), each with another certificate: the first ones are read again.
+	var strangers := []
+	for i in 70:
+		strangers.append(Certs.ecdsa().certificate)
+	for i in strangers.size():
+		var udp := PacketPeerUDP.new()
+		udp.connect_to_host("127.0.0.1", 9)
+		h.check_eq(OpenSSLPacketPeerDTLS.new().connect_to_peer(udp, true, "localhost", strangers[i]), OK,
+			"stranger object %d accepted as valid_certificate" % i)
+	_case(Impl.OURS, ["the trusted object after 70 others", id, true, "localhost", id.certificate, CONNECTED, CONNECTED])
+	_case(Impl.OURS, ["the first stranger object after 70 others", id, true, "localhost", strangers[0], ERROR, ERROR])
+
+
+func _peer_certificate(id: Dictionary) -> X509Certificate:
+	var pair := Pair.new(Impl.OURS)
+	pair.listen(id.key, id.certificate)
+	var client: OpenSSLPacketPeerDTLS = pair.add_client(Impl.OURS, true, "localhost", id.certificate)
+	var cert: X509Certificate = client.get_peer_certificate() if pair.settle(h) else null
+	pair.close()
+	return cert
 
 
 func _case(server_impl: String, c: Array) -> void:
