@@ -2,7 +2,7 @@
 //! packet (the channels), or one of the peer's own control messages: a keepalive, a goodbye with
 //! its reason. The id the server gives a client uses the same encoding, sent as a message on the
 //! reliable control channel (so it is retransmitted). Unknown tags are ignored, so later versions
-//! can add messages.
+//! can add messages; so are ids outside 2..=2^31-1. A goodbye's reason is cut to 200 bytes.
 
 const TAG_CHANNELS: u8 = 1;
 const TAG_ASSIGN_ID: u8 = 2;
@@ -17,7 +17,8 @@ const MAX_REASON: usize = 200;
 pub(crate) enum Frame<'a> {
     /// A renet packet of the channels.
     Channels(&'a [u8]),
-    /// Server to client: the client's unique id.
+    /// Server to client: the client's unique id, within 2..=2^31-1 (Godot's ids are positive
+    /// 32-bit integers, 1 the server's).
     AssignId(u32),
     /// Sent every second while nothing else is, so the peer's idle timer sees us alive.
     Keepalive,
@@ -35,15 +36,21 @@ impl<'a> Frame<'a> {
         };
         match tag {
             TAG_CHANNELS => Frame::Channels(body),
-            TAG_ASSIGN_ID => match <[u8; 4]>::try_from(body) {
-                Ok(id) => Frame::AssignId(u32::from_be_bytes(id)),
-                Err(_) => Frame::Unknown,
+            TAG_ASSIGN_ID => match <[u8; 4]>::try_from(body).map(u32::from_be_bytes) {
+                Ok(id) if (2..=0x7FFF_FFFF).contains(&id) => Frame::AssignId(id),
+                _ => Frame::Unknown,
             },
             TAG_KEEPALIVE => Frame::Keepalive,
-            TAG_GOODBYE => match std::str::from_utf8(body) {
-                Ok(reason) => Frame::Goodbye(reason),
-                Err(_) => Frame::Goodbye(""),
-            },
+            TAG_GOODBYE => {
+                let body = &body[..body.len().min(MAX_REASON)];
+                match std::str::from_utf8(body) {
+                    Ok(reason) => Frame::Goodbye(reason),
+                    // Cut inside a character (or not text): what is valid of it.
+                    Err(e) => Frame::Goodbye(
+                        std::str::from_utf8(&body[..e.valid_up_to()]).unwrap_or_default(),
+                    ),
+                }
+            }
             _ => Frame::Unknown,
         }
     }
@@ -106,5 +113,10 @@ mod tests {
         assert_eq!(Frame::parse(&[TAG_ASSIGN_ID, 1, 2]), Frame::Unknown);
         assert_eq!(Frame::parse(&[99, 1]), Frame::Unknown);
         assert_eq!(Frame::parse(&[TAG_GOODBYE, 0xFF]), Frame::Goodbye(""));
+        assert_eq!(Frame::parse(&assign_id(1)), Frame::Unknown);
+        assert_eq!(Frame::parse(&assign_id(0x8000_0000)), Frame::Unknown);
+        let mut long = vec![TAG_GOODBYE];
+        long.extend_from_slice("é".repeat(700).as_bytes());
+        assert!(matches!(Frame::parse(&long), Frame::Goodbye(r) if r.len() == MAX_REASON));
     }
 }
