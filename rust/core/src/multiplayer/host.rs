@@ -228,6 +228,16 @@ impl MultiplayerHost {
         self.links.get(addr).map(|l| &l.session)
     }
 
+    /// Bytes held for what the connected peer `id` sent: its messages not read yet and what the
+    /// channels hold for it (messages waiting for an earlier one or being reassembled), each
+    /// counted with an overhead. The peer is disconnected before this exceeds
+    /// `max_queued_bytes`.
+    pub fn received_bytes_held(&self, id: u32) -> Option<usize> {
+        let addr = self.ids.get(&id)?;
+        let link = self.links.get(addr)?;
+        Some(self.inbox.bytes_from(id) + link.channels_held())
+    }
+
     /// Whether a server turns new clients away (they get a goodbye saying so).
     pub fn set_refuse_new_connections(&mut self, refuse: bool) {
         self.refuse_new_connections = refuse;

@@ -1,9 +1,11 @@
 //! Received messages waiting for the game, oldest first, with the bytes each peer has waiting
-//! (what the per-peer memory bound counts).
+//! (what the per-peer memory bound counts: each message its bytes and an overhead, so that a
+//! flood of empty messages counts too).
 
 use std::collections::{HashMap, VecDeque};
 
 use super::channels::TransferMode;
+use super::guard::ENTRY_OVERHEAD;
 
 /// One message received from a peer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,14 +29,14 @@ pub(crate) struct Inbox {
 
 impl Inbox {
     pub(crate) fn push(&mut self, message: Message) {
-        *self.bytes.entry(message.from).or_default() += message.data.len();
+        *self.bytes.entry(message.from).or_default() += message.data.len() + ENTRY_OVERHEAD;
         self.queue.push_back(message);
     }
 
     pub(crate) fn pop(&mut self) -> Option<Message> {
         let message = self.queue.pop_front()?;
         if let Some(b) = self.bytes.get_mut(&message.from) {
-            *b -= message.data.len();
+            *b -= message.data.len() + ENTRY_OVERHEAD;
             if *b == 0 {
                 self.bytes.remove(&message.from);
             }
@@ -50,7 +52,7 @@ impl Inbox {
         self.queue.len()
     }
 
-    /// Bytes of the messages from `peer` waiting.
+    /// Bytes of the messages from `peer` waiting, overheads included.
     pub(crate) fn bytes_from(&self, peer: u32) -> usize {
         self.bytes.get(&peer).copied().unwrap_or(0)
     }

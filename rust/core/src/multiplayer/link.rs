@@ -1,6 +1,8 @@
 //! One multiplayer connection: a DTLS session and, once it is connected, the renet channels
 //! inside it (each renet packet in one DTLS packet); the id assignment on the control channel,
-//! the keepalive every second and the goodbye of `frame.rs`; the per-connection memory bounds.
+//! the keepalive every second and the goodbye of `frame.rs`; the per-connection memory bounds:
+//! what we send is held to `max_queued_bytes`, and so is what the peer sent that is not read yet
+//! (the inbox) together with what renet holds for it (`guard.rs` counts it, over all channels).
 
 use std::net::SocketAddr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -11,6 +13,7 @@ use renet::{ChannelConfig, ConnectionConfig, RenetClient, SendType};
 
 use super::channels::{self, Sequencer, TransferMode, CONTROL_CHANNEL, SEQUENCE_LEN};
 use super::frame::{self, Frame};
+use super::guard::{ChannelKind, Guard, Refusal};
 use super::inbox::{Inbox, Message};
 use super::MultiplayerConfig;
 use crate::{Role, Session, Status};
@@ -45,6 +48,10 @@ pub(crate) enum LinkState {
 /// The renet channels of one connection and when they last ran.
 struct Channels {
     renet: RenetClient,
+    /// Checks each packet before renet and counts what renet holds.
+    guard: Guard,
+    /// renet's clock: the sum of the durations it was advanced by.
+    renet_time: Duration,
     last_update: Instant,
     last_flush: Option<Instant>,
     /// Messages were queued or packets arrived since the last flush.
@@ -251,6 +258,11 @@ impl Link {
         Ok(())
     }
 
+    /// Bytes renet holds of what the peer sent, by the guard's count.
+    pub(crate) fn channels_held(&self) -> usize {
+        self.channels.as_ref().map_or(0, |c| c.guard.held())
+    }
+
     /// Bytes queued to be sent and not yet acknowledged, over every channel we sent on.
     fn queued_out(&self) -> usize {
         let Some(c) = self.channels.as_ref() else {
@@ -301,27 +313,44 @@ impl Link {
             let elapsed = now.saturating_duration_since(c.last_update);
             c.last_update = now;
             c.renet.update(elapsed);
+            c.renet_time += elapsed;
+            c.guard.advance(c.renet_time);
         }
         let mut packet = std::mem::take(&mut self.scratch);
-        let mut fed = false;
         while self.session.recv_into(&mut packet) {
             match Frame::parse(&packet) {
                 Frame::Channels(p) => {
-                    if let Some(c) = self.channels.as_mut() {
-                        let renet = &mut c.renet;
-                        if catch_unwind(AssertUnwindSafe(|| renet.process_packet(p))).is_err() {
+                    let Some(c) = self.channels.as_mut() else {
+                        continue;
+                    };
+                    let unread = inbox.bytes_from(self.peer_id);
+                    let budget = self.config.max_queued_bytes;
+                    let channel = match c.guard.admit(p, c.renet_time, unread, budget) {
+                        Ok(admitted) => admitted.channel,
+                        Err(refusal) => {
                             self.scratch = packet;
-                            self.fail(
-                                "the channel layer failed on a packet (internal error)".into(),
-                            );
+                            self.refuse(now, refusal);
                             return;
                         }
-                        c.dirty = true;
-                        fed = true;
+                    };
+                    let renet = &mut c.renet;
+                    if catch_unwind(AssertUnwindSafe(|| renet.process_packet(p))).is_err() {
+                        self.scratch = packet;
+                        self.fail("the channel layer failed on a packet (internal error)".into());
+                        return;
+                    }
+                    c.dirty = true;
+                    if let Some(channel) = channel {
+                        self.collect(channel, inbox);
                     }
                 }
                 Frame::Keepalive | Frame::Unknown | Frame::AssignId(_) => {}
                 Frame::Goodbye(reason) => {
+                    // The peer's words, on one line.
+                    let reason: String = reason
+                        .chars()
+                        .map(|c| if c.is_control() { ' ' } else { c })
+                        .collect();
                     let why = if reason.is_empty() {
                         "the peer closed the connection".to_string()
                     } else {
@@ -333,58 +362,64 @@ impl Link {
             }
         }
         self.scratch = packet;
-        if fed {
-            self.collect(inbox);
-        }
         self.update_state();
     }
 
-    /// Moves the messages renet has assembled into `inbox`, in each channel's order.
-    fn collect(&mut self, inbox: &mut Inbox) {
+    /// Ends the connection over a packet the guard refused, saying why (to the log, the peer and
+    /// [`Link::failure`]).
+    fn refuse(&mut self, now: Instant, refusal: Refusal) {
+        let (peer, max) = (self.peer_id, self.config.max_queued_bytes);
+        let why = match refusal {
+            Refusal::OverBudget { held, wanted } => format!(
+                "peer {peer} sent more than max_queued_bytes ({max}) that is not read or still \
+                 being reassembled ({held} bytes held over all its channels, {wanted} more \
+                 arrived): it is disconnected"
+            ),
+            Refusal::Malformed(what) => {
+                format!("peer {peer} sent {what}: it is disconnected")
+            }
+        };
+        log::warn!("DTLS multiplayer: {why}");
+        self.close(now, &why);
+        self.failure = Some(why);
+    }
+
+    /// Moves the messages renet has assembled on renet channel `id` into `inbox`, in order.
+    fn collect(&mut self, id: u8, inbox: &mut Inbox) {
         let Some(c) = self.channels.as_mut() else {
             return;
         };
-        let (peer, max_queued) = (self.peer_id, self.config.max_queued_bytes);
-        let mut over_budget = false;
-        for (id, mode) in channels::all() {
-            while let Some(message) = c.renet.receive_message(id) {
-                let Some(mode) = mode else {
-                    if let Frame::AssignId(assigned) = Frame::parse(&message) {
-                        if self.session.role() == Role::Client && assigned >= 2 {
-                            self.assigned_id = Some(assigned);
-                        }
+        let mode = channels::of_stream(id).map(|(_, mode)| mode);
+        let reliable = matches!(mode, Some(TransferMode::Reliable) | None);
+        while let Some(message) = c.renet.receive_message(id) {
+            if reliable {
+                c.guard.delivered(id);
+            }
+            let Some(mode) = mode else {
+                if let Frame::AssignId(assigned) = Frame::parse(&message) {
+                    if self.session.role() == Role::Client && self.assigned_id.is_none() {
+                        self.assigned_id = Some(assigned);
                     }
+                }
+                continue;
+            };
+            let mut data = Vec::from(message);
+            if mode == TransferMode::UnreliableOrdered {
+                let Some(seq) = data.get(..SEQUENCE_LEN) else {
                     continue;
                 };
-                let mut data = Vec::from(message);
-                if mode == TransferMode::UnreliableOrdered {
-                    let Some(seq) = data.get(..SEQUENCE_LEN) else {
-                        continue;
-                    };
-                    let seq = u32::from_be_bytes([seq[0], seq[1], seq[2], seq[3]]);
-                    if !self.sequencer.accept(id, seq) {
-                        continue;
-                    }
-                    data.drain(..SEQUENCE_LEN);
+                let seq = u32::from_be_bytes([seq[0], seq[1], seq[2], seq[3]]);
+                if !self.sequencer.accept(id, seq) {
+                    continue;
                 }
-                inbox.push(Message {
-                    from: peer,
-                    channel: id / 3,
-                    mode,
-                    data,
-                });
-                over_budget |= inbox.bytes_from(peer) > max_queued;
+                data.drain(..SEQUENCE_LEN);
             }
-        }
-        if over_budget {
-            let why = format!(
-                "peer {peer} sent more than max_queued_bytes ({max_queued}) that were not read: \
-                 it is disconnected"
-            );
-            log::warn!("DTLS multiplayer: {why}");
-            self.failure = Some(why);
-            self.session.close();
-            self.state = LinkState::Over;
+            inbox.push(Message {
+                from: self.peer_id,
+                channel: id / 3,
+                mode,
+                data,
+            });
         }
     }
 
@@ -437,8 +472,15 @@ impl Link {
     fn start_channels(&mut self, now: Instant) {
         let mut renet = RenetClient::new(connection_config(&self.config));
         renet.set_connected();
+        let kinds = channels::all().map(|(id, mode)| match mode {
+            Some(TransferMode::Reliable) | None => (id, ChannelKind::ReliableOrdered),
+            Some(_) => (id, ChannelKind::Unreliable),
+        });
+        let unreliable_limit = UNRELIABLE_CHANNEL_MEMORY.min(reliable_channel_memory(&self.config));
         self.channels = Some(Channels {
             renet,
+            guard: Guard::new(kinds, unreliable_limit),
+            renet_time: Duration::ZERO,
             last_update: now,
             last_flush: None,
             dirty: true,

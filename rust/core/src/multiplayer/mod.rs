@@ -2,11 +2,13 @@
 //! unique client ids or a client, whose messages travel on transfer channels in three modes
 //! (reliable ordered, unreliable ordered, unreliable) carried by `renet`'s channels inside each
 //! DTLS connection. `host.rs` is the peer, `link.rs` one connection, `frame.rs` the framing of
-//! DTLS packets, `channels.rs` the mapping of channels and modes onto renet channels, `inbox.rs`
-//! what waits to be read.
+//! DTLS packets, `channels.rs` the mapping of channels and modes onto renet channels, `guard.rs`
+//! the check of every packet before renet (and the count of what renet holds), `inbox.rs` what
+//! waits to be read.
 
 mod channels;
 mod frame;
+mod guard;
 mod host;
 mod inbox;
 mod link;
