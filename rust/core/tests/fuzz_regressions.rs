@@ -4,15 +4,22 @@
 //! record shapes that made OpenSSL fail a session before `screen.rs` dropped them.
 //!
 //! Input format (as in the fuzz targets): datagrams, each a 2-byte big-endian length then that
-//! many bytes; `server_accept` takes one byte of peer-id length, the peer id, then one datagram.
+//! many bytes; `server_accept` takes one byte of peer-id length, the peer id, then one datagram;
+//! `multiplayer_server` and `multiplayer_client` run the same harness as their targets
+//! (`mp_harness/mod.rs`, whose heap count is this binary's allocator).
 
 mod common;
+mod mp_harness;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::*;
+use openssl_dtls_core::multiplayer::multiplayer_settings;
 use openssl_dtls_core::{pem, Accept, Server, Session, Settings, Status};
+
+#[global_allocator]
+static HEAP: mp_harness::Counting = mp_harness::Counting;
 
 fn datagrams(mut data: &[u8]) -> Vec<&[u8]> {
     let mut out = Vec::new();
@@ -99,6 +106,17 @@ fn replay(target: &str, input: &[u8]) {
             let text = String::from_utf8_lossy(input);
             let _ = pem::certificates_from_pem(&text);
             let _ = pem::private_key_from_pem(&text);
+        }
+        "multiplayer_server" | "multiplayer_client" => {
+            let id = ecdsa_identity();
+            let server = server_config(id, multiplayer_settings());
+            let client = client_config(&id.certificate_pem, HOST, multiplayer_settings());
+            let side = if target == "multiplayer_server" {
+                mp_harness::Side::Server
+            } else {
+                mp_harness::Side::Client
+            };
+            mp_harness::run(side, input, &server, &client);
         }
         other => panic!("unknown fuzz target directory {other:?}"),
     }

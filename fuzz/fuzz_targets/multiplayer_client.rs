@@ -1,0 +1,28 @@
+//! A multiplayer client (`MultiplayerHost`) connected to a hostile server, which sends the fuzz
+//! input as the decrypted packets of the connection: our frames, renet's packets. Nothing may
+//! panic, and what the host holds stays within its bounds (rust/core/tests/mp_harness/mod.rs,
+//! shared with the regression replay in rust/core/tests/fuzz_regressions.rs).
+#![no_main]
+
+mod common;
+#[path = "../../rust/core/tests/mp_harness/mod.rs"]
+mod mp_harness;
+
+use libfuzzer_sys::fuzz_target;
+use openssl_dtls_core::multiplayer::multiplayer_settings;
+use openssl_dtls_core::{ClientConfig, ServerConfig};
+
+#[global_allocator]
+static HEAP: mp_harness::Counting = mp_harness::Counting;
+
+fuzz_target!(|data: &[u8]| {
+    let server = ServerConfig {
+        settings: multiplayer_settings(),
+        ..common::server_config()
+    };
+    let client = ClientConfig {
+        settings: multiplayer_settings(),
+        ..common::client_config()
+    };
+    mp_harness::run(mp_harness::Side::Client, data, &server, &client);
+});
