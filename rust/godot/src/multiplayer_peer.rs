@@ -61,9 +61,10 @@ tuned_class! {
             smallest accepted is 1260.",
         idle_doc: "Keepalives go every second, so the default 5 s reports a vanished peer \
             ([signal MultiplayerPeer.peer_disconnected]) within about 5 s.",
-        queued_bytes_doc: "Most bytes queued per peer, either way: received and not read, or \
-            waiting to be sent and acknowledged (default 16 MiB). A peer beyond it is disconnected \
-            with a message.",
+        queued_bytes_doc: "Most bytes queued per peer, either way: received over all channels at \
+            once (not read, or still being reassembled; 128 bytes of overhead counted per packet), \
+            or waiting to be sent and acknowledged (default 16 MiB). A peer beyond it is \
+            disconnected with a message.",
     } {
         peer: Option<UdpMultiplayer>,
         psk: Option<Psk>,

@@ -51,9 +51,10 @@ pub struct MultiplayerConfig {
     pub max_clients: usize,
     /// Largest message, in bytes (default 2 MiB); unreliable ones are limited to 256 KiB.
     pub max_message_size: usize,
-    /// Most bytes queued per peer, either way: waiting to be sent and acknowledged, or received
-    /// and not read (default 16 MiB). A peer beyond it is disconnected with a message. renet's
-    /// reassembly of messages not yet complete is bounded by the same figure per reliable channel.
+    /// Most bytes queued per peer, either way (default 16 MiB): waiting to be sent and
+    /// acknowledged; or received, over all channels at once: not read yet, waiting for an earlier
+    /// message or being reassembled, each message counted with 128 bytes of overhead. A peer
+    /// beyond it is disconnected with a message.
     pub max_queued_bytes: usize,
 }
 
