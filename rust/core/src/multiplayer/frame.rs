@@ -1,6 +1,7 @@
 //! The framing inside each DTLS packet of a multiplayer connection: one tag byte, then a renet
 //! packet (the channels), or one of the peer's own control messages: a keepalive, a goodbye with
-//! its reason. The id the server gives a client uses the same encoding, sent as a message on the
+//! its reason, a ping (every second, the keepalive of this version) and its pong, which measure
+//! the round trip. The id the server gives a client uses the same encoding, sent as a message on the
 //! reliable control channel (so it is retransmitted). Unknown tags are ignored, so later versions
 //! can add messages; so are ids outside 2..=2^31-1. A goodbye's reason is cut to 200 bytes.
 
@@ -8,6 +9,8 @@ const TAG_CHANNELS: u8 = 1;
 const TAG_ASSIGN_ID: u8 = 2;
 const TAG_KEEPALIVE: u8 = 3;
 const TAG_GOODBYE: u8 = 4;
+const TAG_PING: u8 = 5;
+const TAG_PONG: u8 = 6;
 
 /// Longest goodbye reason sent, in bytes.
 const MAX_REASON: usize = 200;
@@ -24,6 +27,10 @@ pub(crate) enum Frame<'a> {
     Keepalive,
     /// The sender closes the connection, for this reason.
     Goodbye(&'a str),
+    /// Answer with a pong of this token.
+    Ping(u32),
+    /// The answer to our ping of this token.
+    Pong(u32),
     /// Unknown tag, empty or malformed: ignored.
     Unknown,
 }
@@ -41,6 +48,11 @@ impl<'a> Frame<'a> {
                 _ => Frame::Unknown,
             },
             TAG_KEEPALIVE => Frame::Keepalive,
+            TAG_PING | TAG_PONG => match <[u8; 4]>::try_from(body).map(u32::from_be_bytes) {
+                Ok(token) if tag == TAG_PING => Frame::Ping(token),
+                Ok(token) => Frame::Pong(token),
+                Err(_) => Frame::Unknown,
+            },
             TAG_GOODBYE => {
                 let body = &body[..body.len().min(MAX_REASON)];
                 match std::str::from_utf8(body) {
@@ -69,7 +81,20 @@ pub(crate) fn assign_id(id: u32) -> [u8; 5] {
     [TAG_ASSIGN_ID, b[0], b[1], b[2], b[3]]
 }
 
-/// The keepalive frame.
+/// The ping frame with `token`.
+pub(crate) fn ping(token: u32) -> [u8; 5] {
+    let b = token.to_be_bytes();
+    [TAG_PING, b[0], b[1], b[2], b[3]]
+}
+
+/// The pong frame answering the ping of `token`.
+pub(crate) fn pong(token: u32) -> [u8; 5] {
+    let b = token.to_be_bytes();
+    [TAG_PONG, b[0], b[1], b[2], b[3]]
+}
+
+/// The keepalive frame (sent by earlier versions; the ping is this one's).
+#[cfg(test)]
 pub(crate) const KEEPALIVE: [u8; 1] = [TAG_KEEPALIVE];
 
 /// The goodbye frame with `reason` (cut at a character boundary to at most 200 bytes).
@@ -98,6 +123,9 @@ mod tests {
             Frame::AssignId(0x1234_5678)
         );
         assert_eq!(Frame::parse(&KEEPALIVE), Frame::Keepalive);
+        assert_eq!(Frame::parse(&ping(0xDEAD_BEEF)), Frame::Ping(0xDEAD_BEEF));
+        assert_eq!(Frame::parse(&pong(7)), Frame::Pong(7));
+        assert_eq!(Frame::parse(&[TAG_PONG, 1]), Frame::Unknown);
         assert_eq!(
             Frame::parse(&goodbye("server full")),
             Frame::Goodbye("server full")

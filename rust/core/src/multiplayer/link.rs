@@ -1,6 +1,7 @@
 //! One multiplayer connection: a DTLS session and, once it is connected, the renet channels
 //! inside it (each renet packet in one DTLS packet); the id assignment on the control channel,
-//! the keepalive every second and the goodbye of `frame.rs`; the per-connection memory bounds:
+//! the ping every second (the keepalive, and the round trip that sets renet's resend time) and
+//! the goodbye of `frame.rs`; the per-connection memory bounds:
 //! what we send is held to `max_queued_bytes`, and so is what the peer sent that is not read yet
 //! (the inbox) together with what renet holds for it (`guard.rs` counts it, over all channels).
 
@@ -18,10 +19,19 @@ use super::inbox::{Inbox, Message};
 use super::MultiplayerConfig;
 use crate::{Role, Session, Status};
 
-/// A keepalive goes out when nothing else was sent for this long.
+/// A ping goes out this often (it is the keepalive too; its pong measures the round trip).
 pub const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(1);
-/// renet retransmits an unacknowledged reliable message after this long.
+/// renet retransmits an unacknowledged reliable message after this long on its clock, which the
+/// link runs faster or slower than real time (see [`Channels::clock_rate`]) so that in real time
+/// the resend comes after [`resend_after`] the round trip the pings measure.
 const RESEND_TIME: Duration = Duration::from_millis(200);
+/// The real resend time before a round trip was measured (a peer of an earlier version answers
+/// no ping: it stays).
+const INITIAL_RESEND: Duration = Duration::from_millis(200);
+/// Shortest real resend time, whatever the round trip (a poll or two of a game at 60 frames/s).
+const MIN_RESEND: Duration = Duration::from_millis(30);
+/// Longest real resend time.
+const MAX_RESEND: Duration = Duration::from_secs(1);
 /// Bytes renet hands out per call: a burst the receiver's socket buffer takes whole.
 const BYTES_PER_CALL: u64 = 16 * 1024;
 /// A flush asks renet once per this much time since the previous flush (at least once, at most
@@ -52,6 +62,11 @@ struct Channels {
     guard: Guard,
     /// renet's clock: the sum of the durations it was advanced by.
     renet_time: Duration,
+    /// renet seconds per real second: `RESEND_TIME` / the real resend time wanted. renet's
+    /// resend time is fixed per channel at its creation; this makes it follow the round trip.
+    /// (renet's other timers scale with it: sent packets are forgotten, and unreliable messages
+    /// missing a slice dropped, after 15 resend times instead of 3 s.)
+    clock_rate: f64,
     last_update: Instant,
     last_flush: Option<Instant>,
     /// Messages were queued or packets arrived since the last flush.
@@ -70,7 +85,12 @@ pub(crate) struct Link {
     state: LinkState,
     /// Why the connection ended, in words, once it has.
     pub(crate) failure: Option<String>,
+    /// When the next ping goes.
     keepalive_at: Option<Instant>,
+    /// The ping waiting for its pong: its token, when it went.
+    ping_sent: Option<(u32, Instant)>,
+    /// The smoothed round trip the pongs measured.
+    rtt: Option<Duration>,
     sequencer: Sequencer,
     /// Data channels we sent on (their queued bytes count against `max_queued_bytes`).
     used: Vec<u8>,
@@ -122,6 +142,16 @@ fn reliable_channel_memory(config: &MultiplayerConfig) -> usize {
     config.max_queued_bytes + 64 * 1024
 }
 
+/// The real time after which an unacknowledged reliable message is resent, for a smoothed round
+/// trip of `rtt` seconds (0: not measured yet): twice the round trip and a margin, within
+/// [`MIN_RESEND`]..=[`MAX_RESEND`].
+fn resend_after(rtt: f64) -> Duration {
+    if rtt <= 0.0 || !rtt.is_finite() {
+        return INITIAL_RESEND;
+    }
+    Duration::from_secs_f64((2.0 * rtt + 0.005).min(MAX_RESEND.as_secs_f64())).max(MIN_RESEND)
+}
+
 /// Largest unreliable message.
 pub(crate) fn max_unreliable_message(config: &MultiplayerConfig) -> usize {
     UNRELIABLE_CHANNEL_MEMORY.min(config.max_message_size) - SEQUENCE_LEN
@@ -143,6 +173,8 @@ impl Link {
             state: LinkState::Opening,
             failure: None,
             keepalive_at: None,
+            ping_sent: None,
+            rtt: None,
             sequencer: Sequencer::default(),
             used: Vec::new(),
             config: config.clone(),
@@ -171,7 +203,11 @@ impl Link {
             if self.session.status() == Status::Connected
                 && self.keepalive_at.is_some_and(|at| now >= at)
             {
-                self.send_frame(now, &frame::KEEPALIVE);
+                let token = self.ping_sent.map_or(1, |(t, _)| t.wrapping_add(1));
+                if self.session.send(&frame::ping(token)).is_ok() {
+                    self.ping_sent = Some((token, now));
+                }
+                self.keepalive_at = Some(now + KEEPALIVE_INTERVAL);
             }
         }
         self.update_state();
@@ -312,6 +348,7 @@ impl Link {
         if let Some(c) = self.channels.as_mut() {
             let elapsed = now.saturating_duration_since(c.last_update);
             c.last_update = now;
+            let elapsed = elapsed.mul_f64(c.clock_rate);
             c.renet.update(elapsed);
             c.renet_time += elapsed;
             c.guard.advance(c.renet_time);
@@ -345,6 +382,10 @@ impl Link {
                     }
                 }
                 Frame::Keepalive | Frame::Unknown | Frame::AssignId(_) => {}
+                Frame::Ping(token) => {
+                    let _ = self.session.send(&frame::pong(token));
+                }
+                Frame::Pong(token) => self.measured(now, token),
                 Frame::Goodbye(reason) => {
                     // The peer's words, on one line.
                     let reason: String = reason
@@ -363,6 +404,27 @@ impl Link {
         }
         self.scratch = packet;
         self.update_state();
+    }
+
+    /// The pong of `token` came: a round trip sample, and renet's clock rate from it.
+    fn measured(&mut self, now: Instant, token: u32) {
+        let Some((sent_token, sent_at)) = self.ping_sent else {
+            return;
+        };
+        if sent_token != token {
+            return;
+        }
+        self.ping_sent = None;
+        let sample = now.saturating_duration_since(sent_at);
+        let rtt = match self.rtt {
+            None => sample,
+            Some(rtt) => (rtt * 7 + sample) / 8,
+        };
+        self.rtt = Some(rtt);
+        if let Some(c) = self.channels.as_mut() {
+            c.clock_rate =
+                RESEND_TIME.as_secs_f64() / resend_after(rtt.as_secs_f64()).as_secs_f64();
+        }
     }
 
     /// Ends the connection over a packet the guard refused, saying why (to the log, the peer and
@@ -481,11 +543,13 @@ impl Link {
             renet,
             guard: Guard::new(kinds, unreliable_limit),
             renet_time: Duration::ZERO,
+            clock_rate: RESEND_TIME.as_secs_f64() / INITIAL_RESEND.as_secs_f64(),
             last_update: now,
             last_flush: None,
             dirty: true,
         });
-        self.keepalive_at = Some(now + KEEPALIVE_INTERVAL);
+        // The first ping at once: the round trip is known about when the id is.
+        self.keepalive_at = Some(now);
     }
 
     /// Sends what renet has (new messages, retransmissions, acknowledgements), each packet in one
@@ -541,12 +605,19 @@ impl Link {
             }
         }
         self.scratch = framed;
-        self.keepalive_at = Some(now + KEEPALIVE_INTERVAL);
     }
+}
 
-    fn send_frame(&mut self, now: Instant, frame: &[u8]) {
-        if self.session.send(frame).is_ok() {
-            self.keepalive_at = Some(now + KEEPALIVE_INTERVAL);
-        }
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_resend_time_follows_the_round_trip_within_its_bounds() {
+        assert_eq!(resend_after(0.0), INITIAL_RESEND, "not measured yet");
+        assert_eq!(resend_after(f64::NAN), INITIAL_RESEND);
+        assert_eq!(resend_after(0.001), MIN_RESEND, "loopback: the floor");
+        assert_eq!(resend_after(0.1), Duration::from_millis(205));
+        assert_eq!(resend_after(3.0), MAX_RESEND);
     }
 }
