@@ -33,11 +33,11 @@ const MIN_RESEND: Duration = Duration::from_millis(30);
 /// Longest real resend time.
 const MAX_RESEND: Duration = Duration::from_secs(1);
 /// Bytes renet hands out per call: a burst the receiver's socket buffer takes whole.
-const BYTES_PER_CALL: u64 = 16 * 1024;
+const BYTES_PER_CALL: u64 = 32 * 1024;
 /// A flush asks renet once per this much time since the previous flush (at least once, at most
-/// [`MAX_CALLS_PER_FLUSH`] times): polled in a tight loop, 16 KiB per poll; polled once a frame,
-/// up to 96 KiB per frame. (renet itself has no congestion control.)
-const TIME_PER_CALL: Duration = Duration::from_millis(2);
+/// [`MAX_CALLS_PER_FLUSH`] times): polled in a tight loop, 32 KiB per poll; polled once a frame,
+/// 8 MB/s, up to 192 KiB per frame. (renet itself has no congestion control.)
+const TIME_PER_CALL: Duration = Duration::from_millis(4);
 const MAX_CALLS_PER_FLUSH: u32 = 6;
 /// While connected, renet is given a chance to retransmit at least this often.
 const IDLE_FLUSH_INTERVAL: Duration = Duration::from_millis(10);
