@@ -40,6 +40,21 @@ pub fn server_config() -> ServerConfig {
     )
 }
 
+/// The multiplayer targets' server and client: the identity above with the multiplayer peer's
+/// session settings.
+pub fn multiplayer_configs() -> (ServerConfig, ClientConfig) {
+    let settings = openssl_dtls_core::multiplayer::multiplayer_settings();
+    let server = ServerConfig {
+        settings: settings.clone(),
+        ..server_config()
+    };
+    let client = ClientConfig {
+        settings,
+        ..client_config()
+    };
+    (server, client)
+}
+
 pub const PEER: &[u8] = b"192.0.2.1:40000";
 
 /// Splits a fuzz input into datagrams: each is a 2-byte big-endian length (cut to what is left)

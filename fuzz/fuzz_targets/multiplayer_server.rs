@@ -9,20 +9,11 @@ mod common;
 mod mp_harness;
 
 use libfuzzer_sys::fuzz_target;
-use openssl_dtls_core::multiplayer::multiplayer_settings;
-use openssl_dtls_core::{ClientConfig, ServerConfig};
 
 #[global_allocator]
 static HEAP: mp_harness::Counting = mp_harness::Counting;
 
 fuzz_target!(|data: &[u8]| {
-    let server = ServerConfig {
-        settings: multiplayer_settings(),
-        ..common::server_config()
-    };
-    let client = ClientConfig {
-        settings: multiplayer_settings(),
-        ..common::client_config()
-    };
+    let (server, client) = common::multiplayer_configs();
     mp_harness::run(mp_harness::Side::Server, data, &server, &client);
 });

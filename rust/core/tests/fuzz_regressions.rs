@@ -21,22 +21,9 @@ use openssl_dtls_core::{pem, Accept, Server, Session, Settings, Status};
 #[global_allocator]
 static HEAP: mp_harness::Counting = mp_harness::Counting;
 
-fn datagrams(mut data: &[u8]) -> Vec<&[u8]> {
-    let mut out = Vec::new();
-    while data.len() >= 2 {
-        let len = usize::from(u16::from_be_bytes([data[0], data[1]])).min(data.len() - 2);
-        out.push(&data[2..2 + len]);
-        data = &data[2 + len..];
-    }
-    if !data.is_empty() {
-        out.push(data);
-    }
-    out
-}
-
 fn feed(session: &mut Session, input: &[u8]) {
     let now = Instant::now();
-    for d in datagrams(input) {
+    for d in mp_harness::chunks(input) {
         session.handle_datagram(now, d);
         session.drain_transmit(|_| {});
         while session.recv().is_some() {}

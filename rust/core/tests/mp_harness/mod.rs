@@ -219,8 +219,9 @@ fn client_rig(server: &ServerConfig, client: &ClientConfig) -> Rig {
     rig
 }
 
-/// Splits the input into chunks (see the top of this file).
-fn chunks(mut data: &[u8]) -> Vec<&[u8]> {
+/// Splits the input into chunks (see the top of this file); also how the regression replay splits
+/// its inputs into datagrams.
+pub fn chunks(mut data: &[u8]) -> Vec<&[u8]> {
     let mut out = Vec::new();
     while data.len() >= 2 {
         let len = usize::from(u16::from_be_bytes([data[0], data[1]])).min(data.len() - 2);
