@@ -5,7 +5,6 @@
  * file, You can obtain one at https://mozilla.org/MPL/2.0/.
  */
 
-use std::collections::HashMap;
 use std::error::Error;
 use std::pin::Pin;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -62,8 +61,8 @@ impl<T> GdCellBlocking<T> {
 
         Ok(RefGuardBlocking::new(
             inner_guard,
-            self.mut_condition.clone(),
-            self.thread_tracker.clone(),
+            &self.mut_condition,
+            &self.thread_tracker,
         ))
     }
 
@@ -90,9 +89,9 @@ impl<T> GdCellBlocking<T> {
 
         Ok(MutGuardBlocking::new(
             inner_guard,
-            self.mut_condition.clone(),
-            self.immut_condition.clone(),
-            self.thread_tracker.clone(),
+            &self.mut_condition,
+            &self.immut_condition,
+            &self.thread_tracker,
         ))
     }
 
@@ -111,7 +110,7 @@ impl<T> GdCellBlocking<T> {
     {
         let _tracker_guard = self.thread_tracker.lock().unwrap();
         let inner = self.inner.as_ref().make_inaccessible(current_ref)?;
-        let inaccessible = InaccessibleGuardBlocking::new(inner, self.thread_tracker.clone());
+        let inaccessible = InaccessibleGuardBlocking::new(inner, &self.thread_tracker);
         Ok(inaccessible)
     }
 
@@ -186,7 +185,11 @@ pub(crate) struct ThreadTracker {
     mut_count: usize,
 
     /// Shared reference count per thread (threads at zero are removed).
-    shared_counts: HashMap<thread::ThreadId, usize>,
+    ///
+    /// PATCHED (openssl-dtls): a short list searched in order, not a `HashMap`: it holds one entry per
+    /// thread reading at this moment (rarely more than one), and hashing a `ThreadId` on every bind
+    /// and unbind cost more than the search.
+    shared_counts: Vec<(thread::ThreadId, usize)>,
 
     /// Threads blocked in `block_mut`.
     pub(crate) mut_waiters: usize,
@@ -197,48 +200,53 @@ pub(crate) struct ThreadTracker {
 impl ThreadTracker {
     /// Number of shared references in the current thread.
     pub fn current_thread_shared_count(&self) -> usize {
-        *self
-            .shared_counts
-            .get(&thread::current().id())
-            .unwrap_or(&0)
+        let id = current_thread_id();
+        self.shared_counts
+            .iter()
+            .find(|(thread, _)| *thread == id)
+            .map_or(0, |(_, count)| *count)
     }
 
     /// Increments the shared reference count in the current thread.
     pub fn increment_current_thread_shared_count(&mut self) {
-        self.shared_counts
-            .entry(thread::current().id())
-            .and_modify(|count| *count += 1)
-            .or_insert(1);
+        let id = current_thread_id();
+        match self.shared_counts.iter_mut().find(|(thread, _)| *thread == id) {
+            Some((_, count)) => *count += 1,
+            None => self.shared_counts.push((id, 1)),
+        }
     }
 
     /// Decrements the shared reference count in the current thread.
     pub fn decrement_current_thread_shared_count(&mut self) {
-        let thread_id = thread::current().id();
-        let entry = self.shared_counts.get_mut(&thread_id);
+        let thread_id = current_thread_id();
+        let entry = self
+            .shared_counts
+            .iter()
+            .position(|(thread, _)| *thread == thread_id);
 
         debug_assert!(
             entry.is_some(),
             "No shared reference count exists for {thread_id:?}."
         );
 
-        let Some(count) = entry else {
+        let Some(index) = entry else {
             return;
         };
 
-        *count -= 1;
-        if *count == 0 {
-            self.shared_counts.remove(&thread_id);
+        self.shared_counts[index].1 -= 1;
+        if self.shared_counts[index].1 == 0 {
+            self.shared_counts.swap_remove(index);
         }
     }
 
     /// Returns if the current thread holds the mutable guards.
     pub fn current_thread_has_mut_ref(&self) -> bool {
-        self.mut_owner == Some(thread::current().id())
+        self.mut_owner == Some(current_thread_id())
     }
 
     /// Counts a new mutable guard of the current thread.
     fn increment_mut_count(&mut self) {
-        self.mut_owner = Some(thread::current().id());
+        self.mut_owner = Some(current_thread_id());
         self.mut_count += 1;
     }
 
@@ -250,6 +258,17 @@ impl ThreadTracker {
             self.mut_owner = None;
         }
     }
+}
+
+/// The calling thread's id.
+///
+/// PATCHED (openssl-dtls): read from a thread-local copy; `thread::current()` clones and drops the
+/// thread's handle (two atomic operations) on each of the several calls a bind makes.
+fn current_thread_id() -> thread::ThreadId {
+    thread_local! {
+        static ID: thread::ThreadId = thread::current().id();
+    }
+    ID.with(|id| *id)
 }
 
 #[cfg(test)]

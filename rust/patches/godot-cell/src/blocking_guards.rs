@@ -7,7 +7,7 @@
 
 use std::mem::ManuallyDrop;
 use std::ops::{Deref, DerefMut};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Condvar, Mutex};
 
 use crate::blocking_cell::ThreadTracker;
 use crate::guards::{MutGuard, RefGuard};
@@ -16,18 +16,22 @@ use crate::panicking::InaccessibleGuard;
 /// Extended version of [`panicking::RefGuard`](crate::panicking::RefGuard) that tracks which thread a reference belongs to and when it's dropped.
 ///
 /// See [`panicking::RefGuard`](crate::panicking::RefGuard) for more details.
+///
+/// PATCHED (openssl-dtls): the blocking guards borrow the cell's mutex and condition variables (`&'a`)
+/// instead of holding `Arc` clones of them: the guard cannot outlive the cell it borrows anyway, and each
+/// clone and drop was an atomic operation on every bind.
 #[derive(Debug)]
 pub struct RefGuardBlocking<'a, T> {
     inner: ManuallyDrop<RefGuard<'a, T>>,
-    mut_condition: Arc<Condvar>,
-    state: Arc<Mutex<ThreadTracker>>,
+    mut_condition: &'a Condvar,
+    state: &'a Mutex<ThreadTracker>,
 }
 
 impl<'a, T> RefGuardBlocking<'a, T> {
     pub(crate) fn new(
         inner: RefGuard<'a, T>,
-        mut_condition: Arc<Condvar>,
-        state: Arc<Mutex<ThreadTracker>>,
+        mut_condition: &'a Condvar,
+        state: &'a Mutex<ThreadTracker>,
     ) -> Self {
         Self {
             inner: ManuallyDrop::new(inner),
@@ -68,17 +72,17 @@ impl<T> Drop for RefGuardBlocking<'_, T> {
 #[derive(Debug)]
 pub struct MutGuardBlocking<'a, T> {
     inner: ManuallyDrop<MutGuard<'a, T>>,
-    mut_condition: Arc<Condvar>,
-    immut_condition: Arc<Condvar>,
-    state: Arc<Mutex<ThreadTracker>>,
+    mut_condition: &'a Condvar,
+    immut_condition: &'a Condvar,
+    state: &'a Mutex<ThreadTracker>,
 }
 
 impl<'a, T> MutGuardBlocking<'a, T> {
     pub(crate) fn new(
         inner: MutGuard<'a, T>,
-        mut_condition: Arc<Condvar>,
-        immut_condition: Arc<Condvar>,
-        state: Arc<Mutex<ThreadTracker>>,
+        mut_condition: &'a Condvar,
+        immut_condition: &'a Condvar,
+        state: &'a Mutex<ThreadTracker>,
     ) -> Self {
         Self {
             inner: ManuallyDrop::new(inner),
@@ -129,11 +133,11 @@ impl<T> Drop for MutGuardBlocking<'_, T> {
 #[derive(Debug)]
 pub struct InaccessibleGuardBlocking<'a, T> {
     inner: ManuallyDrop<InaccessibleGuard<'a, T>>,
-    state: Arc<Mutex<ThreadTracker>>,
+    state: &'a Mutex<ThreadTracker>,
 }
 
 impl<'a, T> InaccessibleGuardBlocking<'a, T> {
-    pub(crate) fn new(inner: InaccessibleGuard<'a, T>, state: Arc<Mutex<ThreadTracker>>) -> Self {
+    pub(crate) fn new(inner: InaccessibleGuard<'a, T>, state: &'a Mutex<ThreadTracker>) -> Self {
         Self {
             inner: ManuallyDrop::new(inner),
             state,
