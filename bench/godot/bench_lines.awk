@@ -10,6 +10,9 @@ function fmt(v) {
 # A multiplayer figure (mp_bench.gd: implementations enet and dtls, not plain/builtin/ours).
 function multiplayer(k) { return ((k, "enet") in val) || ((k, "dtls") in val) }
 function ratio(a, b) { return (a == "" || b == "" || b + 0 == 0) ? "-" : sprintf("%.2f", a / b) }
+# Figure k's ratio ours/base: the median of the per-round ratios when bench.gd printed it (impl=ours/base),
+# else the ratio of the values o and v.
+function paired(k, base, o, v) { return ((k, "ours/" base) in val) ? sprintf("%.2f", val[k, "ours/" base]) : ratio(o, v) }
 /^BENCH / {
     delete f
     for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }

@@ -1,5 +1,6 @@
 # Turns the benchmark's "BENCH name=... impl=... value=... unit=..." lines (other lines are ignored) into
-# one table: a row per figure, a column per implementation, and the ratios ours/builtin and ours/plain; then
+# one table: a row per figure, a column per implementation, and the ratios ours/builtin and ours/plain (the
+# median of the per-round ratios where bench.gd printed it as impl=ours/builtin, else the values' ratio); then
 # the multiplayer figures (impl enet or dtls, from mp_bench.gd) in a second table with the ratio dtls/enet.
 # Usage: awk -f bench_lines.awk -f report.awk bench-output.txt
 END {
@@ -11,7 +12,7 @@ END {
         k = order[i]
         if (multiplayer(k)) { mp[++m] = k; continue }
         p = val[k, "plain"]; b = val[k, "builtin"]; o = val[k, "ours"]
-        printf fmtrow, k, unit[k], fmt(p), fmt(b), fmt(o), ratio(o, b), ratio(o, p)
+        printf fmtrow, k, unit[k], fmt(p), fmt(b), fmt(o), paired(k, "builtin", o, b), paired(k, "plain", o, p)
     }
     if (m == 0) exit 0
     print ""
@@ -19,6 +20,6 @@ END {
     printf fmtmp, "multiplayer", "unit", "enet", "dtls", "dtls/enet"
     for (i = 1; i <= m; i++) {
         k = mp[i]
-        printf fmtmp, k, unit[k], fmt(val[k, "enet"]), fmt(val[k, "dtls"]), ratio(val[k, "dtls"], val[k, "enet"])
+        printf fmtmp, k, unit[k], fmt(val[k, "enet"]), fmt(val[k, "dtls"]), ((k, "dtls/enet") in val) ? sprintf("%.2f", val[k, "dtls/enet"]) : ratio(val[k, "dtls"], val[k, "enet"])
     }
 }

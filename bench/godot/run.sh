@@ -31,7 +31,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --addon) addon="$2"; shift 2 ;;
         --mp-only) mp_only=1; shift ;;
-        --quick) extra+=(--rounds=3 --handshakes=10 --echo-seconds=0.3 --pairs=200); mp_extra+=(--rounds=2 --seconds=0.3); shift ;;
+        --quick) extra+=(--rounds=3 --handshakes=10 --echo-rounds=3 --echo-seconds=0.2 --pairs=200); mp_extra+=(--rounds=2 --seconds=0.3); shift ;;
         --) shift; extra+=("$@"); user_opts=("$@"); break ;;
         -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) echo "run.sh: unknown argument $1 (bench options go after --)" >&2; exit 2 ;;
@@ -104,7 +104,7 @@ if command -v strace >/dev/null; then
         echo "== system calls per echo round trip (64 B), $impl: strace -f -c, $short and $long round trips" | tee -a "$out"
         for n in "$short" "$long"; do
             timeout 900 strace -f -c -U calls,name -o "$work/strace-$impl-$n.txt" "${godot[@]}" --headless --path "$project" \
-                -s res://bench.gd -- "${certs[@]}" --phases=echo --impls="$impl" --sizes=64 --rounds=1 \
+                -s res://bench.gd -- "${certs[@]}" --phases=echo --impls="$impl" --sizes=64 --echo-rounds=1 \
                 --echo-count="$n" >"$work/strace-$impl-$n.log" 2>&1 || { status=1; cat "$work/strace-$impl-$n.log"; }
         done
         awk -v impl="$impl" -v rt=$((2 * (long - short))) -f "$here/syscalls.awk" \

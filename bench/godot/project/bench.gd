@@ -1,14 +1,19 @@
 # Entry point of the DTLS benchmark (godot --headless --path . -s res://bench.gd -- OPTIONS): runs the
 # phases, alternating the implementations round by round (order rotated each round), and prints each
 # figure's median over rounds, readable and as a "BENCH name=... impl=... value=... unit=..." line, and
-# the ratios ours/builtin and ours/plain of the figures measured in this process.
+# the ratios ours/builtin and ours/plain: the median over rounds of each round's own ratio (the two
+# implementations measured back to back), as "BENCH name=... impl=ours/plain ... unit=ratio" lines.
+# This machine's speed drifts by 20% and more from second to second, so a ratio of two medians taken at
+# different moments moved by ±0.1 between runs of one build; the per-round ratios cancel the drift, and
+# many short echo rounds (--echo-rounds) give the median more of them.
 # bench/godot/run.sh makes the certificates, runs this and tabulates the BENCH lines with ratios.
 #
 # Options (all optional):
 #   --ecdsa-cert=PEM --ecdsa-key=PEM   ECDSA P-256 certificate (without: no ECDSA handshake figure)
 #   --rsa-cert=PEM --rsa-key=PEM       RSA-2048 certificate (without: one made with Crypto.generate_rsa)
 #   --phases=handshake,echo,memory     --impls=plain,builtin,ours (ours is skipped if not registered)
-#   --rounds=7  --handshakes=20 (per round)  --echo-seconds=1.0  --inflight=32  --sizes=64,1024
+#   --rounds=7  --handshakes=20 (per round)  --echo-rounds=21  --echo-seconds=0.3 (per round)
+#   --inflight=32  --sizes=64,1024
 #   --pairs=1000  --batch=32 (memory: concurrent handshakes)
 #   --echo-count=0  when > 0, each echo round makes exactly that many round trips (run.sh counts system
 #                   calls per round trip with it under strace)
@@ -23,7 +28,7 @@ const MemoryBench = preload("res://memory_bench.gd")
 
 var opts := {
 	"phases": "handshake,echo,memory", "impls": "plain,builtin,ours", "rounds": "7", "handshakes": "20",
-	"echo-seconds": "1.0", "inflight": "32", "sizes": "64,1024", "pairs": "1000", "batch": "32", "echo-count": "0",
+	"echo-rounds": "21", "echo-seconds": "0.3", "inflight": "32", "sizes": "64,1024", "pairs": "1000", "batch": "32", "echo-count": "0",
 	"ecdsa-cert": "", "ecdsa-key": "", "rsa-cert": "", "rsa-key": "",
 }
 var failures := 0
@@ -49,14 +54,14 @@ func _initialize() -> void:
 	var t0 := Time.get_ticks_msec()
 	if "handshake" in phases and not dtls_impls.is_empty():
 		for cert_name in certs:
-			_figure("handshake_" + cert_name, "ms", dtls_impls, func(kind):
+			_figure("handshake_" + cert_name, "ms", dtls_impls, int(opts["rounds"]), func(kind):
 				return HandshakeBench.run_round(kind, certs[cert_name][0], certs[cert_name][1], int(opts["handshakes"])))
 	if "echo" in phases and not impls.is_empty():
 		var c: Array = certs["ecdsa"] if certs.has("ecdsa") else certs["rsa"]
 		for size_s in opts["sizes"].split(","):
 			var size := int(size_s)
 			var label := "%dk" % (size / 1024) if size % 1024 == 0 else str(size)
-			_figure("echo_" + label, "rt/s", impls, func(kind):
+			_figure("echo_" + label, "rt/s", impls, int(opts["echo-rounds"]), func(kind):
 				return EchoBench.run_round(kind, c[0], c[1], size, int(opts["inflight"]), float(opts["echo-seconds"]),
 					int(opts["echo-count"])))
 	if "memory" in phases:
@@ -93,15 +98,16 @@ func _load_certs() -> Dictionary:
 
 
 # Runs one warm-up round per implementation, then the rounds, each implementation once per round in an
-# order rotated by the round number; reports each implementation's median over rounds.
-func _figure(name: String, unit: String, impls: Array, round_fn: Callable) -> void:
-	print("== %s (%s), %s rounds" % [name, unit, opts["rounds"]])
+# order rotated by the round number; reports each implementation's median over rounds, then for ours
+# against each other implementation the median of the per-round ratios.
+func _figure(name: String, unit: String, impls: Array, rounds: int, round_fn: Callable) -> void:
+	print("== %s (%s), %d rounds" % [name, unit, rounds])
 	for kind in impls:
 		round_fn.call(kind)
 	var samples := {}
 	for kind in impls:
 		samples[kind] = []
-	for r in int(opts["rounds"]):
+	for r in rounds:
 		for i in impls.size():
 			var kind: String = impls[(i + r) % impls.size()]
 			samples[kind].append(round_fn.call(kind))
@@ -110,7 +116,13 @@ func _figure(name: String, unit: String, impls: Array, round_fn: Callable) -> vo
 		medians[kind] = _report(name, kind, samples[kind], unit)
 	for base in [Impls.BUILTIN, Impls.PLAIN]:
 		if medians.get(Impls.OURS, -1.0) > 0 and medians.get(base, -1.0) > 0:
-			print("   %-16s ours/%s = %.2f" % [name, base, medians[Impls.OURS] / medians[base]])
+			var ratios := []
+			for r in rounds:
+				ratios.append(samples[Impls.OURS][r] / samples[base][r])
+			var paired := Stats.median(ratios)
+			print("   %-16s ours/%s = %.2f (median of the %d rounds' ratios; ratio of the medians %.2f)" % [
+				name, base, paired, rounds, medians[Impls.OURS] / medians[base]])
+			Stats.bench_line(name, "%s/%s" % [Impls.OURS, base], paired, "ratio", ratios)
 
 
 # Prints the median of one figure (readable, then the BENCH line) and returns it; a failed round (-1)
