@@ -1,5 +1,7 @@
-# OpenSSL DTLS for Godot: build, test, demo and benchmark commands. Everything is built in the
-# release profile so the vendored OpenSSL is compiled once.
+# OpenSSL DTLS for Godot: build, test, demo and benchmark commands. Everything is built optimised:
+# the shipped libraries and the benchmarks in the release profile (thin LTO), the native tests and
+# lints in test-release (release without LTO, see Cargo.toml), so each compiles the vendored OpenSSL
+# once per target.
 SHELL := /bin/bash
 CARGO ?= cargo
 ADDON := addons/openssl_dtls
@@ -50,10 +52,10 @@ test-deps:
 
 lint:
 	$(CARGO) fmt --all --check
-	$(CARGO) clippy --release --workspace --all-targets -- -D warnings
+	$(CARGO) clippy --profile test-release --workspace --all-targets -- -D warnings
 
 rust-test:
-	$(CARGO) test --release --workspace
+	$(CARGO) test --profile test-release --workspace
 	$(CARGO) test --release --manifest-path rust/patches/godot-cell/Cargo.toml --target-dir target/godot-cell
 
 godot-test: addon
@@ -69,7 +71,7 @@ fuzz:
 
 ## Loss soak, flood and mutation tests with their figures printed.
 soak:
-	$(CARGO) test --release -p openssl-dtls-core --test soak --test flood --test mutation -- --nocapture
+	$(CARGO) test --profile test-release -p openssl-dtls-core --test soak --test flood --test mutation -- --nocapture
 
 ## The main job: build the addon, provision Godot if needed, run the demo headless.
 demo: addon
