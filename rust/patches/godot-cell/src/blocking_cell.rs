@@ -7,7 +7,7 @@
 
 use std::error::Error;
 use std::pin::Pin;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Condvar, Mutex, MutexGuard};
 use std::thread;
 
 use crate::blocking_guards::{InaccessibleGuardBlocking, MutGuardBlocking, RefGuardBlocking};
@@ -23,18 +23,20 @@ use crate::cell::GdCellInner;
 /// See [`panicking::GdCell`](crate::panicking::GdCell) for more details on the base concept of this type.
 pub struct GdCellBlocking<T> {
     inner: Pin<Box<GdCellInner<T>>>,
-    thread_tracker: Arc<Mutex<ThreadTracker>>,
-    immut_condition: Arc<Condvar>,
-    mut_condition: Arc<Condvar>,
+    // PATCHED (openssl-dtls): held directly, not in `Arc`s: the guards borrow them (see
+    // `RefGuardBlocking`), so nothing shares them beyond the cell's own lifetime.
+    thread_tracker: Mutex<ThreadTracker>,
+    immut_condition: Condvar,
+    mut_condition: Condvar,
 }
 
 impl<T> GdCellBlocking<T> {
     pub fn new(value: T) -> Self {
         Self {
             inner: GdCellInner::new(value),
-            thread_tracker: Arc::default(),
-            immut_condition: Arc::new(Condvar::new()),
-            mut_condition: Arc::new(Condvar::new()),
+            thread_tracker: Mutex::default(),
+            immut_condition: Condvar::new(),
+            mut_condition: Condvar::new(),
         }
     }
 
