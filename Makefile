@@ -1,7 +1,7 @@
 # OpenSSL DTLS for Godot: build, test, demo and benchmark commands. Everything is built optimised:
-# the shipped libraries and the benchmarks in the release profile (thin LTO), the native tests and
-# lints in test-release (release without LTO, see Cargo.toml), so each compiles the vendored OpenSSL
-# once per target.
+# the shipped libraries, the platforms' tests and the benchmarks in the release profile (thin LTO),
+# the native tests and lints in test-release (release without LTO, see Cargo.toml). Each profile
+# compiles the vendored OpenSSL once per target; `make test` uses only test-release natively.
 SHELL := /bin/bash
 CARGO ?= cargo
 ADDON := addons/openssl_dtls

@@ -10,9 +10,9 @@ function fmt(v) {
 # A multiplayer figure (mp_bench.gd: implementations enet and dtls, not plain/builtin/ours).
 function multiplayer(k) { return ((k, "enet") in val) || ((k, "dtls") in val) }
 function ratio(a, b) { return (a == "" || b == "" || b + 0 == 0) ? "-" : sprintf("%.2f", a / b) }
-# Figure k's ratio ours/base: the median of the per-round ratios when bench.gd printed it (impl=ours/base),
-# else the ratio of the values o and v.
-function paired(k, base, o, v) { return ((k, "ours/" base) in val) ? sprintf("%.2f", val[k, "ours/" base]) : ratio(o, v) }
+# Figure k's ratio a/b (impl names): the median of the per-round ratios when the benchmark printed it
+# (impl=a/b), else the ratio of the two values.
+function paired(k, a, b) { return ((k, a "/" b) in val) ? sprintf("%.2f", val[k, a "/" b]) : ratio(val[k, a], val[k, b]) }
 /^BENCH / {
     delete f
     for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }

@@ -31,8 +31,8 @@ END {
         printf "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#333\"/>\n", x0 - 4, top + h, x0 + 3 * bw + 16, top + h
         printf "<text x=\"%d\" y=\"%d\" font-weight=\"bold\">%s</text>\n", x0, top + h + 16, esc(k)
         printf "<text x=\"%d\" y=\"%d\">%s</text>\n", x0, top + h + 30, esc(unit[k])
-        printf "<text x=\"%d\" y=\"%d\">ours/builtin %s</text>\n", x0, top + h + 44, paired(k, "builtin", val[k, "ours"], val[k, "builtin"])
-        printf "<text x=\"%d\" y=\"%d\">ours/plain %s</text>\n", x0, top + h + 58, paired(k, "plain", val[k, "ours"], val[k, "plain"])
+        printf "<text x=\"%d\" y=\"%d\">ours/builtin %s</text>\n", x0, top + h + 44, paired(k, "ours", "builtin")
+        printf "<text x=\"%d\" y=\"%d\">ours/plain %s</text>\n", x0, top + h + 58, paired(k, "ours", "plain")
     }
     print "</svg>"
 }

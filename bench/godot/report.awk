@@ -12,7 +12,7 @@ END {
         k = order[i]
         if (multiplayer(k)) { mp[++m] = k; continue }
         p = val[k, "plain"]; b = val[k, "builtin"]; o = val[k, "ours"]
-        printf fmtrow, k, unit[k], fmt(p), fmt(b), fmt(o), paired(k, "builtin", o, b), paired(k, "plain", o, p)
+        printf fmtrow, k, unit[k], fmt(p), fmt(b), fmt(o), paired(k, "ours", "builtin"), paired(k, "ours", "plain")
     }
     if (m == 0) exit 0
     print ""
@@ -20,6 +20,6 @@ END {
     printf fmtmp, "multiplayer", "unit", "enet", "dtls", "dtls/enet"
     for (i = 1; i <= m; i++) {
         k = mp[i]
-        printf fmtmp, k, unit[k], fmt(val[k, "enet"]), fmt(val[k, "dtls"]), ((k, "dtls/enet") in val) ? sprintf("%.2f", val[k, "dtls/enet"]) : ratio(val[k, "dtls"], val[k, "enet"])
+        printf fmtmp, k, unit[k], fmt(val[k, "enet"]), fmt(val[k, "dtls"]), paired(k, "dtls", "enet")
     }
 }

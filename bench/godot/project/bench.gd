@@ -116,9 +116,7 @@ func _figure(name: String, unit: String, impls: Array, rounds: int, round_fn: Ca
 		medians[kind] = _report(name, kind, samples[kind], unit)
 	for base in [Impls.BUILTIN, Impls.PLAIN]:
 		if medians.get(Impls.OURS, -1.0) > 0 and medians.get(base, -1.0) > 0:
-			var ratios := []
-			for r in rounds:
-				ratios.append(samples[Impls.OURS][r] / samples[base][r])
+			var ratios := Stats.round_ratios(samples[Impls.OURS], samples[base])
 			var paired := Stats.median(ratios)
 			print("   %-16s ours/%s = %.2f (median of the %d rounds' ratios; ratio of the medians %.2f)" % [
 				name, base, paired, rounds, medians[Impls.OURS] / medians[base]])

@@ -83,11 +83,7 @@ func _figure(name: String, unit: String, kinds: Array, round_fn: Callable) -> vo
 		print("   %-16s %-6s %10s %-5s (rounds: %s)" % [name, kind, Stats.fmt(medians[kind]), unit, ", ".join(samples[kind].map(Stats.fmt))])
 		Stats.bench_line(name, kind, medians[kind], unit, samples[kind])
 	if medians.has(Peers.DTLS) and medians.has(Peers.ENET) and medians[Peers.ENET] > 0:
-		# Each round's own ratio (the kinds measured back to back), then their median: this machine's
-		# speed drifts too much for a ratio of two medians taken at different moments (see bench.gd).
-		var ratios := []
-		for r in int(opts["rounds"]):
-			ratios.append(samples[Peers.DTLS][r] / samples[Peers.ENET][r])
+		var ratios := Stats.round_ratios(samples[Peers.DTLS], samples[Peers.ENET])
 		var paired := Stats.median(ratios)
 		print("   %-16s dtls/enet = %.2f (median of the rounds' ratios; ratio of the medians %.2f)" % [
 			name, paired, medians[Peers.DTLS] / medians[Peers.ENET]])

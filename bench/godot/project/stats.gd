@@ -1,4 +1,5 @@
-# Small numeric and reporting helpers of the benchmark: median, process RSS, the machine-readable line.
+# Small numeric and reporting helpers of the benchmark: median, per-round ratios, process RSS, the
+# machine-readable line.
 extends RefCounted
 
 
@@ -9,6 +10,15 @@ static func median(values: Array) -> float:
 	v.sort()
 	var n := v.size()
 	return float(v[n / 2]) if n % 2 == 1 else (float(v[n / 2 - 1]) + float(v[n / 2])) / 2.0
+
+
+## Each round's own ratio a[r] / b[r] of two implementations measured back to back in round r: their
+## median cancels the machine's drift between rounds, where a ratio of two medians does not.
+static func round_ratios(a: Array, b: Array) -> Array:
+	var out := []
+	for r in mini(a.size(), b.size()):
+		out.append(a[r] / b[r])
+	return out
 
 
 ## Resident set size of this process in KiB, from /proc/self/status (VmRSS), or -1.
