@@ -21,7 +21,10 @@ static var loops := {}
 static func _loop(kind: String) -> Object:
 	if not loops.has(kind):
 		var script := GDScript.new()
-		script.source_code = load(LOOP).source_code.replace(": PacketPeer", ": " + PEER_CLASS[kind])
+		var source: String = load(LOOP).source_code.replace(": PacketPeer", ": " + PEER_CLASS[kind])
+		if kind != Impls.PLAIN:
+			source = source.replace('.call("poll")', ".poll()")
+		script.source_code = source
 		if script.reload() != OK:
 			printerr("echo bench: echo_loop.gd does not compile for ", kind)
 			return null

@@ -1,6 +1,8 @@
 # The echo benchmark's loop (echo_bench.gd), written with its peers typed PacketPeer; echo_bench.gd compiles it
 # once per implementation with that type replaced by the implementation's own peer class, so that each is
-# called the way a game holding it would call it. run() returns [round trips per second, wrong-size echoes].
+# called the way a game holding it would call it: for the DTLS classes `c.call("poll")` becomes `c.poll()` (PacketPeer
+# has no poll(), so this file keeps the dynamic call to compile as written). run() returns [round trips per second,
+# wrong-size echoes].
 extends RefCounted
 
 
