@@ -57,6 +57,7 @@ lint:
 rust-test:
 	$(CARGO) test --profile test-release --workspace
 	$(CARGO) test --release --manifest-path rust/patches/godot-cell/Cargo.toml --target-dir target/godot-cell
+	$(CARGO) test --release --manifest-path rust/patches/renet/Cargo.toml --target-dir target/renet --lib --tests
 
 godot-test: addon
 	scripts/run-godot-tests.sh

@@ -545,3 +545,89 @@ fn a_peer_that_floods_more_than_max_queued_bytes_unread_is_disconnected() {
     });
     assert!(server.host().peer_ids().is_empty());
 }
+
+/// Datagrams each side has sent so far: (server's, client's).
+fn datagrams_sent(server: &UdpMultiplayer, client: &UdpMultiplayer, id: u32) -> (u64, u64) {
+    let count = |peer: &UdpMultiplayer, id| {
+        peer.host()
+            .session(id)
+            .expect("a connected peer")
+            .stats()
+            .datagrams_sent
+    };
+    (count(server, id), count(client, SERVER_ID))
+}
+
+#[test]
+fn an_idle_connection_sends_only_its_keepalive_and_acknowledgements_are_not_answered() {
+    let mut server = server();
+    let mut client = client_to(port(&server));
+    let id = connect(&mut server, &mut client);
+    // Reliable messages both ways, then 0.9 s of polls every 5 ms on a driven clock: each side sends its
+    // ping and answers the other's, and nothing else once the messages are acknowledged (each
+    // side acknowledging the other's acknowledgements would be a datagram every poll).
+    send_numbered(&mut client, SERVER_ID as i32, 0, TransferMode::Reliable, 10);
+    send_numbered(&mut server, id as i32, 0, TransferMode::Reliable, 10);
+    let start = Instant::now();
+    let mut at = start;
+    let mut step = |server: &mut UdpMultiplayer, client: &mut UdpMultiplayer, until: Duration| {
+        while at < start + until {
+            at += Duration::from_millis(5);
+            server.poll(at).expect("poll");
+            client.poll(at).expect("poll");
+        }
+    };
+    step(&mut server, &mut client, Duration::from_millis(200));
+    assert_eq!(messages(&mut server).len(), 10);
+    assert_eq!(messages(&mut client).len(), 10);
+    let before = datagrams_sent(&server, &client, id);
+    step(&mut server, &mut client, Duration::from_millis(1100));
+    let after = datagrams_sent(&server, &client, id);
+    let sent = (after.0 - before.0, after.1 - before.1);
+    assert!(
+        sent.0 <= 2 && sent.1 <= 2,
+        "datagrams sent in 0.9 idle seconds (server, client): {sent:?}"
+    );
+    assert_eq!(client.host().status(), ConnectionStatus::Connected);
+    assert_eq!(server.host().peer_ids(), vec![id]);
+}
+
+#[test]
+fn a_cipher_that_leaves_no_room_for_the_channels_at_the_mtu_fails_with_a_reason() {
+    // AES-256-CBC with SHA-384 adds up to 93 bytes to a record: at the 1400-byte MTU a packet gets
+    // about 1300 bytes, fewer than renet's largest packet and its frame tag.
+    let cbc = Settings {
+        cipher_list: "ECDHE-ECDSA-AES256-SHA384".into(),
+        ..settings()
+    };
+    let id = ecdsa_identity();
+    let config = ServerConfig {
+        settings: cbc.clone(),
+        ..ServerConfig::new(id.certificate_pem.clone(), id.private_key_pem.clone())
+    };
+    let mut server = UdpMultiplayer::server(
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+        &config,
+        MultiplayerConfig::default(),
+    )
+    .expect("server");
+    let config = ClientConfig {
+        verification: Verification::TrustedPem(id.certificate_pem.clone()),
+        hostname: Some(HOST.into()),
+        settings: cbc,
+        ..ClientConfig::default()
+    };
+    let mut client = UdpMultiplayer::client(
+        "127.0.0.1",
+        port(&server),
+        &config,
+        MultiplayerConfig::default(),
+    )
+    .expect("client");
+    assert!(!outcome(&mut server, &mut client), "connected over CBC");
+    let why = client.host().failure().unwrap_or_default().to_string();
+    assert!(
+        why.contains("ECDHE-ECDSA-AES256-SHA384") && why.contains("raise the MTU"),
+        "{why}"
+    );
+}

@@ -14,7 +14,9 @@ use std::net::{SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
 use common::*;
-use openssl_dtls_core::multiplayer::{multiplayer_settings, MultiplayerConfig, PeerEvent};
+use openssl_dtls_core::multiplayer::{
+    multiplayer_settings, MultiplayerConfig, PeerEvent, SLICE_SIZE,
+};
 use openssl_dtls_core::{Session, Status, UdpMultiplayer};
 
 #[global_allocator]
@@ -40,10 +42,10 @@ fn slice_frame(reliable: bool, sequence: u64, channel: u8, index: u64) -> Vec<u8
     let mut f = vec![1, if reliable { 2 } else { 3 }];
     varint(&mut f, sequence);
     f.push(channel);
-    for v in [0, index, SLICES, 1200] {
+    for v in [0, index, SLICES, SLICE_SIZE as u64] {
         varint(&mut f, v);
     }
-    f.resize(f.len() + 1200, 0x5A);
+    f.resize(f.len() + SLICE_SIZE, 0x5A);
     f
 }
 

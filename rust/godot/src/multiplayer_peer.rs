@@ -57,8 +57,8 @@ tuned_class! {
         handshake_timeout: 10.0,
         idle_timeout: 5.0,
         max_queued_bytes: (16 * 1024 * 1024),
-        mtu_doc: "The default 1400 leaves room for the channels' packets (up to 1211 bytes); the \
-            smallest accepted is 1260.",
+        mtu_doc: "The default 1400 leaves room for the channels' packets (up to 1328 bytes); the \
+            smallest accepted is 1366.",
         idle_doc: "Keepalives go every second, so the default 5 s reports a vanished peer \
             ([signal MultiplayerPeer.peer_disconnected]) within about 5 s.",
         queued_bytes_doc: "Most bytes queued per peer, either way: received over all channels at \

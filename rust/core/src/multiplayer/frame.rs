@@ -12,6 +12,9 @@ const TAG_GOODBYE: u8 = 4;
 const TAG_PING: u8 = 5;
 const TAG_PONG: u8 = 6;
 
+/// Bytes a channels frame adds to its renet packet (the tag).
+pub(crate) const CHANNELS_FRAME_OVERHEAD: usize = 1;
+
 /// Longest goodbye reason sent, in bytes.
 const MAX_REASON: usize = 200;
 

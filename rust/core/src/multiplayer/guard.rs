@@ -10,8 +10,11 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-/// renet's slice size: every slice of a message but the last is this long.
-pub(crate) const SLICE_SIZE: usize = 1200;
+pub(crate) use super::SLICE_SIZE;
+/// renet's largest packet: a slice and 28 bytes of header at most (type, channel, and varints of
+/// at most 8 bytes for the packet sequence and message id, 4 for the slice index and count, 2 for
+/// the length); a packet of small messages stays within a slice and 22 bytes.
+pub(crate) const MAX_RENET_PACKET: usize = SLICE_SIZE + 28;
 /// What one held message costs beyond its bytes (map entries, allocations, bookkeeping): charged
 /// generously, so that a flood of empty messages is bounded as well as one of large ones.
 pub(crate) const ENTRY_OVERHEAD: usize = 128;
@@ -19,6 +22,13 @@ pub(crate) const ENTRY_OVERHEAD: usize = 128;
 const MAX_SLICES: u64 = 1_000_000;
 /// renet drops an unreliable message being reassembled that got no slice for this long.
 const UNRELIABLE_SLICE_DISCARD: Duration = Duration::from_secs(3);
+/// The type byte of renet's acknowledgement packet.
+const ACK_PACKET: u8 = 4;
+
+/// Whether a renet packet (one we made or one the guard admitted) is an acknowledgement.
+pub(crate) fn is_ack(packet: &[u8]) -> bool {
+    packet.first() == Some(&ACK_PACKET)
+}
 
 /// What a renet channel is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,7 +46,8 @@ pub(crate) enum Refusal {
     OverBudget { held: usize, wanted: usize },
 }
 
-/// A packet the guard let through: the channel to collect messages from afterwards.
+/// A packet the guard let through: the channel to collect messages from afterwards (none for an
+/// acknowledgement, the one packet that does not itself need acknowledging).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Admitted {
     pub(crate) channel: Option<u8>,
@@ -233,7 +244,7 @@ impl Guard {
         let mut r = Reader(packet);
         let kind = r.u8().ok_or(TRUNCATED)?;
         let _sequence = r.varint().ok_or(TRUNCATED)?;
-        if kind == 4 {
+        if kind == ACK_PACKET {
             return check_ack(&mut r).map(|()| Admitted { channel: None });
         }
         let channel = r.u8().ok_or(TRUNCATED)?;

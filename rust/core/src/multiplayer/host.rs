@@ -283,9 +283,14 @@ impl MultiplayerHost {
     /// A datagram from `from`.
     pub fn handle_datagram(&mut self, now: Instant, from: SocketAddr, datagram: &[u8]) {
         if let Some(link) = self.links.get_mut(&from) {
-            if link.state() != LinkState::Over {
+            let before = link.state();
+            if before != LinkState::Over {
                 link.handle_datagram(now, datagram, &mut self.inbox);
-                self.update(now);
+                // What `update` acts on (admissions, events) follows a change of state: the
+                // datagrams of a busy connection do not walk every connection.
+                if link.state() != before || link.awaits_admission() {
+                    self.update(now);
+                }
                 return;
             }
         }

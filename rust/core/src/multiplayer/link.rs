@@ -1,5 +1,7 @@
 //! One multiplayer connection: a DTLS session and, once it is connected, the renet channels
-//! inside it (each renet packet in one DTLS packet); the id assignment on the control channel,
+//! inside it (each renet packet in one DTLS packet, the packets of one flush sharing datagrams
+//! where they fit, one acknowledgement per flush and none answering an acknowledgement alone);
+//! the id assignment on the control channel,
 //! the ping every second (the keepalive, and the round trip that sets renet's resend time) and
 //! the goodbye of `frame.rs`; the per-connection memory bounds:
 //! what we send is held to `max_queued_bytes`, and so is what the peer sent that is not read yet
@@ -14,7 +16,7 @@ use renet::{ChannelConfig, ConnectionConfig, RenetClient, SendType};
 
 use super::channels::{self, Sequencer, TransferMode, CONTROL_CHANNEL, SEQUENCE_LEN};
 use super::frame::{self, Frame};
-use super::guard::{ChannelKind, Guard, Refusal};
+use super::guard::{self, ChannelKind, Guard, Refusal};
 use super::inbox::{Inbox, Message};
 use super::MultiplayerConfig;
 use crate::{Role, Session, Status};
@@ -71,6 +73,10 @@ struct Channels {
     last_flush: Option<Instant>,
     /// Messages were queued or packets arrived since the last flush.
     dirty: bool,
+    /// A packet other than an acknowledgement arrived since the last flush: the next one
+    /// acknowledges it, alone if nothing else goes (an acknowledgement alone is never answered,
+    /// or the two ends would acknowledge each other's acknowledgements at every poll).
+    ack_due: bool,
 }
 
 /// One connection to one peer.
@@ -343,15 +349,29 @@ impl Link {
             return;
         }
         if self.session.status() == Status::Connected && self.channels.is_none() {
+            let room = self.session.max_packet_size();
+            let needed = guard::MAX_RENET_PACKET + frame::CHANNELS_FRAME_OVERHEAD;
+            if room < needed {
+                self.fail(format!(
+                    "the negotiated cipher ({}) leaves {room} bytes per packet at MTU {}, and the                      channels need {needed}: raise the MTU or allow an AEAD cipher",
+                    self.session.cipher().unwrap_or("?"),
+                    self.session.mtu(),
+                ));
+                return;
+            }
             self.start_channels(now);
         }
         if let Some(c) = self.channels.as_mut() {
+            // Once per point in time: the datagrams of one poll share it, and renet's update
+            // walks its channels and sent packets.
             let elapsed = now.saturating_duration_since(c.last_update);
-            c.last_update = now;
-            let elapsed = elapsed.mul_f64(c.clock_rate);
-            c.renet.update(elapsed);
-            c.renet_time += elapsed;
-            c.guard.advance(c.renet_time);
+            if !elapsed.is_zero() {
+                c.last_update = now;
+                let elapsed = elapsed.mul_f64(c.clock_rate);
+                c.renet.update(elapsed);
+                c.renet_time += elapsed;
+                c.guard.advance(c.renet_time);
+            }
         }
         let mut packet = std::mem::take(&mut self.scratch);
         while self.session.recv_into(&mut packet) {
@@ -376,8 +396,10 @@ impl Link {
                         self.fail("the channel layer failed on a packet (internal error)".into());
                         return;
                     }
+                    // An acknowledgement may let renet send more: a flush either way.
                     c.dirty = true;
                     if let Some(channel) = channel {
+                        c.ack_due = true;
                         self.collect(channel, inbox);
                     }
                 }
@@ -547,13 +569,14 @@ impl Link {
             last_update: now,
             last_flush: None,
             dirty: true,
+            ack_due: false,
         });
         // The first ping at once: the round trip is known about when the id is.
         self.keepalive_at = Some(now);
     }
 
-    /// Sends what renet has (new messages, retransmissions, acknowledgements), each packet in one
-    /// DTLS packet: whenever something happened since the last flush (or `force`), else every
+    /// Sends what renet has (new messages, retransmissions, one acknowledgement), each packet in
+    /// one DTLS packet: whenever something happened since the last flush (or `force`), else every
     /// [`IDLE_FLUSH_INTERVAL`] for retransmissions.
     fn flush(&mut self, now: Instant, force: bool) {
         let Some(c) = self.channels.as_mut() else {
@@ -573,6 +596,7 @@ impl Link {
         }
         c.last_flush = Some(now);
         c.dirty = false;
+        let ack_due = std::mem::take(&mut c.ack_due);
         let renet = &mut c.renet;
         let gathered = catch_unwind(AssertUnwindSafe(|| {
             let mut packets = renet.get_packets_to_send();
@@ -587,20 +611,30 @@ impl Link {
             }
             packets
         }));
-        let packets = match gathered {
+        let mut packets = match gathered {
             Ok(p) => p,
             Err(_) => {
                 self.fail("the channel layer failed (internal error)".into());
                 return;
             }
         };
+        // renet adds an acknowledgement of everything pending to each call's packets: the last
+        // one says all the others do, and alone it goes only when something asked for it.
+        if let Some(last) = packets.iter().rposition(|p| guard::is_ack(p)) {
+            let ack = packets.remove(last);
+            packets.retain(|p| !guard::is_ack(p));
+            if packets.is_empty() && !ack_due {
+                return;
+            }
+            packets.push(ack);
+        }
         if packets.is_empty() {
             return;
         }
         let mut framed = std::mem::take(&mut self.scratch);
         for p in &packets {
             frame::channels(&mut framed, p);
-            if let Err(e) = self.session.send(&framed) {
+            if let Err(e) = self.session.send_packed(&framed) {
                 log::warn!("DTLS multiplayer: a channel packet was not sent: {e}");
             }
         }

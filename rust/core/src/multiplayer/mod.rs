@@ -36,11 +36,17 @@ use crate::DtlsError;
 /// Default idle timeout of a multiplayer connection: keepalives go every second, so a peer
 /// silent this long is gone.
 pub const DEFAULT_MULTIPLAYER_IDLE_TIMEOUT: Duration = Duration::from_secs(5);
-/// Default MTU of a multiplayer connection: renet's packets take up to 1211 bytes (1200-byte
+/// renet's slice size, part of the wire format (1300 bytes, rust/patches/renet/PATCHED.md): a
+/// message longer than one slice travels in slices of this many bytes, the last one shorter.
+pub const SLICE_SIZE: usize = renet::SLICE_SIZE;
+/// Default MTU of a multiplayer connection: renet's packets take up to 1328 bytes (1300-byte
 /// slices), so the DTLS records need more room than the 1200-byte default; 1400 is ENet's size.
 pub const DEFAULT_MULTIPLAYER_MTU: usize = 1400;
-/// Smallest MTU a multiplayer connection runs at (renet packet, frame tag, DTLS record overhead).
-pub const MIN_MULTIPLAYER_MTU: usize = 1260;
+/// Smallest MTU a multiplayer connection runs at (1366: renet's largest packet, the frame tag, an
+/// AEAD record's overhead).
+pub const MIN_MULTIPLAYER_MTU: usize = guard::MAX_RENET_PACKET
+    + frame::CHANNELS_FRAME_OVERHEAD
+    + crate::settings::AEAD_RECORD_OVERHEAD;
 /// Default handshake timeout of a multiplayer connection.
 pub const DEFAULT_MULTIPLAYER_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 

@@ -128,6 +128,24 @@ impl OwnRecords {
         self.seal(APPLICATION_DATA, packet, outgoing)
     }
 
+    /// Seals one application packet as a record at the end of the newest datagram waiting in
+    /// `outgoing` when that keeps the datagram within `mtu` bytes (a datagram may carry several
+    /// records, RFC 6347 4.1.1), else into a datagram of its own.
+    pub(crate) fn send_packed(
+        &mut self,
+        packet: &[u8],
+        outgoing: &mut PacketQueue,
+        mtu: usize,
+    ) -> Result<(), DtlsError> {
+        let epoch = &mut self.epoch;
+        let record_len = epoch.overhead() + packet.len();
+        match outgoing.append_to_last(record_len, mtu, |d| epoch.seal(APPLICATION_DATA, packet, d))
+        {
+            Some(sealed) => sealed,
+            None => self.send(packet, outgoing),
+        }
+    }
+
     /// Seals one record of `content_type` into one datagram in `outgoing`.
     pub(crate) fn seal(
         &mut self,

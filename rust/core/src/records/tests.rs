@@ -551,3 +551,44 @@ fn a_lost_last_flight_is_sent_again() {
     }
     assert_eq!(srv.recv().as_deref(), Some(&b"after the lost flight"[..]));
 }
+
+#[test]
+fn packed_packets_share_datagrams_within_the_mtu_and_open_one_by_one() {
+    // The receiver on each record layer: ours, and OpenSSL's (which must read several records
+    // in one datagram as any DTLS peer does).
+    for receiver_layer in [RecordLayer::Own, RecordLayer::OpenSsl] {
+        let (mut client, mut server, _) = certificate_pair(
+            "ECDHE-ECDSA-AES128-GCM-SHA256",
+            RecordLayer::Own,
+            receiver_layer,
+        );
+        assert!(client.uses_own_record_layer());
+        let mtu = client.mtu();
+        let big = vec![7u8; mtu - 100];
+        let packets: [&[u8]; 5] = [b"one", b"two", &big, b"three", &big];
+        for p in packets {
+            client.send_packed(p).unwrap();
+        }
+        let mut datagrams = Vec::new();
+        client.drain_transmit(|d| datagrams.push(d.to_vec()));
+        // "one" and "two" share the first; the big one does not fit there; "three" fits after
+        // it; the second big one needs a datagram of its own.
+        let counts: Vec<usize> = datagrams.iter().map(|d| records(d).count()).collect();
+        assert_eq!(counts, [2, 2, 1], "{receiver_layer:?}");
+        assert!(datagrams.iter().all(|d| d.len() <= mtu));
+        let now = Instant::now();
+        for d in &datagrams {
+            server.handle_datagram(now, d);
+        }
+        for p in packets {
+            assert_eq!(server.recv().as_deref(), Some(p), "{receiver_layer:?}");
+        }
+        assert_eq!(server.recv(), None);
+        // Unpacked sends keep a datagram each.
+        client.send(b"alone").unwrap();
+        client.send(b"alone too").unwrap();
+        let mut n = 0;
+        client.drain_transmit(|_| n += 1);
+        assert_eq!(n, 2);
+    }
+}

@@ -425,6 +425,18 @@ impl Session {
 
     /// Encrypts one application packet into one datagram (ready in [`Session::drain_transmit`]).
     pub fn send(&mut self, packet: &[u8]) -> Result<(), DtlsError> {
+        self.send_record(packet, false)
+    }
+
+    /// Encrypts one application packet as a record at the end of the newest datagram waiting to
+    /// be sent when it fits within the MTU there, else as [`Session::send`] does: packets sent
+    /// together then share datagrams (and the peer reads them one by one, as it would have).
+    /// OpenSSL's record layer ([`RecordLayer::OpenSsl`]) writes a datagram per packet either way.
+    pub fn send_packed(&mut self, packet: &[u8]) -> Result<(), DtlsError> {
+        self.send_record(packet, true)
+    }
+
+    fn send_record(&mut self, packet: &[u8], packed: bool) -> Result<(), DtlsError> {
         if self.status != Status::Connected {
             return Err(DtlsError::NotConnected(self.status));
         }
@@ -438,7 +450,12 @@ impl Session {
             return Ok(());
         }
         if let Some(own) = &mut self.own {
-            return match own.send(packet, &mut self.outgoing) {
+            let sealed = if packed {
+                own.send_packed(packet, &mut self.outgoing, self.mtu)
+            } else {
+                own.send(packet, &mut self.outgoing)
+            };
+            return match sealed {
                 Ok(()) => {
                     self.stats.packets_sent += 1;
                     Ok(())

@@ -81,7 +81,29 @@ impl PacketQueue {
         true
     }
 
-    /// The newest packet, to change in place.
+    /// Lets `fill` append to the newest packet if it waits and stays within `max_len` bytes with
+    /// `extra` more; `None` (and `fill` not called) otherwise. What `fill` appended is taken back
+    /// when it fails.
+    pub(crate) fn append_to_last<E>(
+        &mut self,
+        extra: usize,
+        max_len: usize,
+        fill: impl FnOnce(&mut Vec<u8>) -> Result<(), E>,
+    ) -> Option<Result<(), E>> {
+        let last = self.items.back_mut()?;
+        let before = last.len();
+        if before + extra > max_len {
+            return None;
+        }
+        let result = fill(last);
+        if result.is_err() {
+            last.truncate(before);
+        }
+        self.bytes += last.len() - before;
+        Some(result)
+    }
+
+    /// The newest packet, to change in place (its length stays).
     pub(crate) fn last_mut(&mut self) -> Option<&mut Vec<u8>> {
         self.items.back_mut()
     }
@@ -151,5 +173,40 @@ impl PacketQueue {
         self.items.clear();
         self.bytes = 0;
         self.spare.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PacketQueue;
+
+    #[test]
+    fn appending_to_the_last_packet_keeps_the_byte_count_and_its_bound() {
+        let mut q = PacketQueue::default();
+        assert!(
+            q.append_to_last(1, 10, |_| Ok::<(), ()>(())).is_none(),
+            "empty"
+        );
+        q.push(b"abc");
+        q.push(b"de");
+        let grown = q.append_to_last(3, 5, |d| {
+            d.extend_from_slice(b"fgh");
+            Ok::<(), ()>(())
+        });
+        assert_eq!(grown, Some(Ok(())));
+        assert_eq!(q.bytes(), 8);
+        assert!(
+            q.append_to_last(1, 5, |_| Ok::<(), ()>(())).is_none(),
+            "full"
+        );
+        let failed = q.append_to_last(2, 9, |d| {
+            d.push(b'x');
+            Err(())
+        });
+        assert_eq!(failed, Some(Err(())));
+        assert_eq!(q.bytes(), 8, "what a failed fill appended is taken back");
+        assert_eq!(q.pop().as_deref(), Some(&b"abc"[..]));
+        assert_eq!(q.pop().as_deref(), Some(&b"defgh"[..]));
+        assert_eq!(q.bytes(), 0);
     }
 }

@@ -12,4 +12,7 @@ pub use server::{RenetServer, ServerEvent};
 
 pub use bytes::Bytes;
 
+// PATCHED (openssl-dtls): the slice size is public, for the code that checks packets before renet.
+pub use packet::SLICE_SIZE;
+
 pub type ClientId = u64;

@@ -4,7 +4,9 @@ use std::{fmt, ops::Range};
 pub type Payload = Vec<u8>;
 
 // Sliced messages are split into SLICE_SIZE bytes chunks
-pub const SLICE_SIZE: usize = 1200;
+// PATCHED (openssl-dtls): 1300 instead of 1200, so that a slice fills a 1400-byte datagram with its
+// DTLS record around it (see PATCHED.md).
+pub const SLICE_SIZE: usize = 1300;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Slice {
@@ -357,7 +359,8 @@ mod tests {
 
     #[test]
     fn serialize_small_reliable_packet() {
-        let mut buffer = [0u8; 1300];
+        // PATCHED (openssl-dtls): room for a slice and its header, whatever SLICE_SIZE is.
+        let mut buffer = [0u8; SLICE_SIZE + 100];
         let packet = Packet::SmallReliable {
             sequence: 0,
             channel_id: 0,
@@ -374,7 +377,8 @@ mod tests {
 
     #[test]
     fn serialize_small_unreliable_packet() {
-        let mut buffer = [0u8; 1300];
+        // PATCHED (openssl-dtls): room for a slice and its header, whatever SLICE_SIZE is.
+        let mut buffer = [0u8; SLICE_SIZE + 100];
         let packet = Packet::SmallUnreliable {
             sequence: 0,
             channel_id: 0,
@@ -391,7 +395,8 @@ mod tests {
 
     #[test]
     fn serialize_reliable_slice_packet() {
-        let mut buffer = [0u8; 1300];
+        // PATCHED (openssl-dtls): room for a slice and its header, whatever SLICE_SIZE is.
+        let mut buffer = [0u8; SLICE_SIZE + 100];
 
         let packet = Packet::ReliableSlice {
             sequence: 0,
@@ -414,7 +419,8 @@ mod tests {
 
     #[test]
     fn serialize_unreliable_slice_packet() {
-        let mut buffer = [0u8; 1300];
+        // PATCHED (openssl-dtls): room for a slice and its header, whatever SLICE_SIZE is.
+        let mut buffer = [0u8; SLICE_SIZE + 100];
 
         let packet = Packet::UnreliableSlice {
             sequence: 0,
@@ -437,7 +443,8 @@ mod tests {
 
     #[test]
     fn serialize_ack_packet() {
-        let mut buffer = [0u8; 1300];
+        // PATCHED (openssl-dtls): room for a slice and its header, whatever SLICE_SIZE is.
+        let mut buffer = [0u8; SLICE_SIZE + 100];
 
         let packet = Packet::Ack {
             sequence: 0,

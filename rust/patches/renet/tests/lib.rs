@@ -24,7 +24,8 @@ fn test_remote_connection_reliable_channel() {
     let mut count = 0;
     let packets = server.get_packets_to_send(client_id).unwrap();
     for packet in packets.into_iter() {
-        assert!(packet.len() < 1300);
+        // PATCHED (openssl-dtls): a slice and its header, whatever SLICE_SIZE is.
+        assert!(packet.len() < renet::SLICE_SIZE + 100);
         client.process_packet(&packet);
     }
 
@@ -46,7 +47,8 @@ fn test_remote_connection_reliable_channel() {
 
     let packets = server.get_packets_to_send(client_id).unwrap();
     for packet in packets.into_iter() {
-        assert!(packet.len() < 1300);
+        // PATCHED (openssl-dtls): a slice and its header, whatever SLICE_SIZE is.
+        assert!(packet.len() < renet::SLICE_SIZE + 100);
         client.process_packet(&packet);
     }
 

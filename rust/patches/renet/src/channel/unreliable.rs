@@ -376,7 +376,8 @@ mod tests {
         for packet in packets {
             let mut oct = OctetsMut::with_slice(&mut buffer);
             let len = packet.to_bytes(&mut oct).unwrap();
-            assert!(len < 1300);
+            // PATCHED (openssl-dtls): a slice and its header, whatever SLICE_SIZE is.
+            assert!(len < SLICE_SIZE + 100);
         }
     }
 }
