@@ -26,28 +26,36 @@ fn settings() -> Settings {
     }
 }
 
-fn server_with(mp: MultiplayerConfig) -> UdpMultiplayer {
+fn server_on(settings: Settings, mp: MultiplayerConfig) -> UdpMultiplayer {
     let id = ecdsa_identity();
     let config = ServerConfig {
-        settings: settings(),
+        settings,
         ..ServerConfig::new(id.certificate_pem.clone(), id.private_key_pem.clone())
     };
     UdpMultiplayer::server(SocketAddr::from(([127, 0, 0, 1], 0)), &config, mp).expect("server")
+}
+
+fn server_with(mp: MultiplayerConfig) -> UdpMultiplayer {
+    server_on(settings(), mp)
 }
 
 fn server() -> UdpMultiplayer {
     server_with(MultiplayerConfig::default())
 }
 
-fn client_to(port: u16) -> UdpMultiplayer {
+fn client_on(port: u16, settings: Settings) -> UdpMultiplayer {
     let config = ClientConfig {
         verification: Verification::TrustedPem(ecdsa_identity().certificate_pem.clone()),
         hostname: Some(HOST.into()),
-        settings: settings(),
+        settings,
         ..ClientConfig::default()
     };
     UdpMultiplayer::client("127.0.0.1", port, &config, MultiplayerConfig::default())
         .expect("client")
+}
+
+fn client_to(port: u16) -> UdpMultiplayer {
+    client_on(port, settings())
 }
 
 fn port(peer: &UdpMultiplayer) -> u16 {
@@ -600,34 +608,13 @@ fn a_cipher_that_leaves_no_room_for_the_channels_at_the_mtu_fails_with_a_reason(
         cipher_list: "ECDHE-ECDSA-AES256-SHA384".into(),
         ..settings()
     };
-    let id = ecdsa_identity();
-    let config = ServerConfig {
-        settings: cbc.clone(),
-        ..ServerConfig::new(id.certificate_pem.clone(), id.private_key_pem.clone())
-    };
-    let mut server = UdpMultiplayer::server(
-        SocketAddr::from(([127, 0, 0, 1], 0)),
-        &config,
-        MultiplayerConfig::default(),
-    )
-    .expect("server");
-    let config = ClientConfig {
-        verification: Verification::TrustedPem(id.certificate_pem.clone()),
-        hostname: Some(HOST.into()),
-        settings: cbc,
-        ..ClientConfig::default()
-    };
-    let mut client = UdpMultiplayer::client(
-        "127.0.0.1",
-        port(&server),
-        &config,
-        MultiplayerConfig::default(),
-    )
-    .expect("client");
+    let mut server = server_on(cbc.clone(), MultiplayerConfig::default());
+    let mut client = client_on(port(&server), cbc);
     assert!(!outcome(&mut server, &mut client), "connected over CBC");
     let why = client.host().failure().unwrap_or_default().to_string();
     assert!(
-        why.contains("ECDHE-ECDSA-AES256-SHA384") && why.contains("raise the MTU"),
+        why.contains("the negotiated cipher (ECDHE-ECDSA-AES256-SHA384)")
+            && why.contains("at MTU 1400, and the channels need 1329: raise the MTU"),
         "{why}"
     );
 }

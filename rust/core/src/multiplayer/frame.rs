@@ -12,8 +12,8 @@ const TAG_GOODBYE: u8 = 4;
 const TAG_PING: u8 = 5;
 const TAG_PONG: u8 = 6;
 
-/// Bytes a channels frame adds to its renet packet (the tag).
-pub(crate) const CHANNELS_FRAME_OVERHEAD: usize = 1;
+/// Longest channels frame: the tag and renet's largest packet.
+pub(crate) const MAX_CHANNELS_FRAME: usize = 1 + super::guard::MAX_RENET_PACKET;
 
 /// Longest goodbye reason sent, in bytes.
 const MAX_REASON: usize = 200;

@@ -350,10 +350,11 @@ impl Link {
         }
         if self.session.status() == Status::Connected && self.channels.is_none() {
             let room = self.session.max_packet_size();
-            let needed = guard::MAX_RENET_PACKET + frame::CHANNELS_FRAME_OVERHEAD;
+            let needed = frame::MAX_CHANNELS_FRAME;
             if room < needed {
                 self.fail(format!(
-                    "the negotiated cipher ({}) leaves {room} bytes per packet at MTU {}, and the                      channels need {needed}: raise the MTU or allow an AEAD cipher",
+                    "the negotiated cipher ({}) leaves {room} bytes per packet at MTU {}, and the \
+                     channels need {needed}: raise the MTU or allow an AEAD cipher",
                     self.session.cipher().unwrap_or("?"),
                     self.session.mtu(),
                 ));
