@@ -7,11 +7,18 @@
 #                  has arrived), until the server has them all, intact
 #   mp_lossy_200   ms until `lossy-count` reliable RPCs sent at once reach the server, in order, through
 #                  lossy_relay.gd dropping 15 % of datagrams both ways (seeded; no duplicates or reordering)
+#   mp_rt_frames_60fps, mp_rt_ms_60fps
+#                  at a fixed 60 frames/s (Engine.max_fps), a reliable RPC from the client answered from its
+#                  handler: frames and ms from the frame it was sent in to the frame the answer arrived in
+#                  (median of `frame-samples`); each frame polls the server, then the client, then sends
+#   mp_burst_10, mp_burst_300, mp_burst_3000
+#                  round trips/s of a burst: that many pings sent at once, each answered, until all answers
+#                  arrived (polled in a tight loop)
 # Prints a "BENCH name=... impl=enet|dtls value=... unit=..." line per figure (run.sh tabulates them) and the
 # ratio as impl=dtls/enet. The peer factory, world, probe and relay are the tests' (tests/godot/project/tests/), copied
 # into res://tests/ by run.sh. dtls is skipped with a note when OpenSSLDTLSMultiplayerPeer is not registered.
-# Options: --figures=rpc,reliable,lossy --kinds=enet,dtls --rounds=5 --seconds=1.0 (rate rounds) --inflight=300 --blobs=32 --blob-inflight=2
-#          --lossy-count=200 (32 MiB per throughput round, about 0.2 s: with 8 MiB the rounds' ratios spread from 0.53 to 0.98
+# Options: --figures=rpc,reliable,lossy,frames,burst --kinds=enet,dtls --rounds=5 --seconds=1.0 (rate rounds) --inflight=300 --blobs=32 --blob-inflight=2
+#          --lossy-count=200 --frame-samples=10 (32 MiB per throughput round, about 0.2 s: with 8 MiB the rounds' ratios spread from 0.53 to 0.98
 #          on a 2-core machine whose speed drifts)
 extends SceneTree
 
@@ -20,9 +27,17 @@ const World = preload("res://tests/mp_world.gd")
 const Stats = preload("res://stats.gd")
 const LIMIT_MS := 30000  # a round that takes longer fails
 
-var opts := {"figures": "rpc,reliable,lossy", "kinds": "enet,dtls", "rounds": "5", "seconds": "1.0", "inflight": "300", "blobs": "32", "blob-inflight": "2", "lossy-count": "200"}
+var opts := {"figures": "rpc,reliable,lossy,frames,burst", "kinds": "enet,dtls", "rounds": "5", "seconds": "1.0", "inflight": "300", "blobs": "32", "blob-inflight": "2", "lossy-count": "200", "frame-samples": "10"}
 var failures := 0
 var blob := PackedByteArray()
+## Runs at the start of each frame (MainLoop._process) while a 60 frames/s figure is measured.
+var frame_hook := Callable()
+
+
+func _process(_delta: float) -> bool:
+	if frame_hook.is_valid():
+		frame_hook.call()
+	return false
 
 
 func _initialize() -> void:
@@ -56,6 +71,12 @@ func _run() -> void:
 			await _figure("mp_reliable_1m", "MB/s", kinds, _throughput)
 		if "lossy" in figures:
 			await _figure("mp_lossy_200", "ms", kinds, _lossy)
+		if "frames" in figures:
+			await _figure("mp_rt_frames_60fps", "frames", kinds, _rt_60fps.bind("frames"))
+			await _figure("mp_rt_ms_60fps", "ms", kinds, _rt_60fps.bind("ms"))
+		if "burst" in figures:
+			for n in [10, 300, 3000]:
+				await _figure("mp_burst_%d" % n, "rt/s", kinds, _burst.bind(n))
 	print("mp_bench: done in %.1f s, %d failure(s)" % [(Time.get_ticks_msec() - t0) / 1000.0, failures])
 	quit(0 if failures == 0 else 1)
 
@@ -64,7 +85,7 @@ func _run() -> void:
 func _figure(name: String, unit: String, kinds: Array, round_fn: Callable) -> void:
 	print("== %s (%s), %s rounds" % [name, unit, opts["rounds"]])
 	for kind in kinds:
-		round_fn.call(kind)
+		await round_fn.call(kind)
 		await process_frame  # let the closed worlds be freed
 	var samples := {}
 	for kind in kinds:
@@ -72,7 +93,7 @@ func _figure(name: String, unit: String, kinds: Array, round_fn: Callable) -> vo
 	for r in int(opts["rounds"]):
 		for i in kinds.size():
 			var kind: String = kinds[(i + r) % kinds.size()]
-			samples[kind].append(round_fn.call(kind))
+			samples[kind].append(await round_fn.call(kind))
 			await process_frame
 	var medians := {}
 	for kind in kinds:
@@ -159,3 +180,54 @@ func _lossy(kind: String) -> float:
 	ok = ok and server.values("seq_reliable") == range(n)
 	w.close()
 	return ms if ok else -1.0
+
+
+# The median round trip (unit "frames" or "ms") of a reliable RPC from the client, answered from the server's
+# handler, at a fixed 60 frames/s: each frame polls the server, then the client, then (as a node's _process
+# would) sends the next ping once the last answer is in.
+func _rt_60fps(kind: String, unit: String) -> float:
+	var w := _pair(kind)
+	if w == null:
+		return -1.0
+	Engine.max_fps = 60
+	var probe := w.probe(0)
+	var results := []
+	for i in int(opts["frame-samples"]):
+		var token := i + 1
+		var sent := [-1, 0]
+		frame_hook = func():
+			w.poll()
+			if sent[0] < 0:
+				probe.frame_ping_reliable.rpc_id(1, token)
+				sent[0] = Engine.get_process_frames()
+				sent[1] = Time.get_ticks_usec()
+		var waited := 0
+		while not probe.pong_frames.has(token) and waited < 60:
+			await process_frame
+			waited += 1
+		frame_hook = Callable()
+		if not probe.pong_frames.has(token):
+			results.append(-1.0)
+			break
+		if unit == "frames":
+			results.append(float(probe.pong_frames[token] - sent[0]))
+		else:
+			results.append((Time.get_ticks_usec() - sent[1]) / 1000.0)
+	Engine.max_fps = 0
+	w.close()
+	return -1.0 if results.has(-1.0) else Stats.median(results)
+
+
+# Round trips/s of a burst of n pings sent at once (the server answering each), until every answer arrived.
+func _burst(kind: String, n: int) -> float:
+	var w := _pair(kind)
+	if w == null:
+		return -1.0
+	var client := w.probe(0)
+	var start := Time.get_ticks_usec()
+	for i in n:
+		client.ping.rpc_id(1, i)
+	var ok := w.wait(func(): return client.pongs >= n or not w.connected(0), LIMIT_MS) and client.pongs >= n
+	var secs := (Time.get_ticks_usec() - start) / 1e6
+	w.close()
+	return n / secs if ok else -1.0

@@ -38,7 +38,7 @@ pub use settings::{
 pub use stats::Stats;
 pub use status::Status;
 pub use transport::{Transport, UdpTransport};
-pub use udp_multiplayer::UdpMultiplayer;
+pub use udp_multiplayer::{UdpMultiplayer, ADDRESS_ATTEMPT_TIME};
 pub use udp_server::UdpServer;
 
 /// Re-exported so users of the core can build certificate parameters (CA chains, validity).

@@ -1,12 +1,13 @@
 //! The multiplayer peer over real UDP on 127.0.0.1 with real handshakes: ids, the three transfer
 //! modes, channels, 1,000 reliable messages in order, 1 MiB intact, the same through a lossy
 //! relay, a vanished peer timing out (on a driven clock), max_clients, refuse_new_connections,
-//! disconnect_peer, and the per-peer memory bound.
+//! disconnect_peer, and the per-peer memory bound; a server on every address taking IPv4 and IPv6
+//! clients, and a client moving on from server addresses that do not answer.
 
 mod common;
 
 use std::collections::{HashMap, VecDeque};
-use std::net::{SocketAddr, UdpSocket};
+use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -14,7 +15,9 @@ use openssl_dtls_core::multiplayer::{
     multiplayer_settings, ConnectionStatus, Message, MultiplayerConfig, PeerEvent, TransferMode,
     SERVER_ID,
 };
-use openssl_dtls_core::{ClientConfig, ServerConfig, Settings, UdpMultiplayer, Verification};
+use openssl_dtls_core::{
+    ClientConfig, ServerConfig, Settings, UdpMultiplayer, Verification, ADDRESS_ATTEMPT_TIME,
+};
 
 /// Longest a test waits (real time) for something to happen.
 const LIMIT: Duration = Duration::from_secs(20);
@@ -27,12 +30,17 @@ fn settings() -> Settings {
 }
 
 fn server_on(settings: Settings, mp: MultiplayerConfig) -> UdpMultiplayer {
+    server_at(Some(IpAddr::from([127, 0, 0, 1])), settings, mp)
+}
+
+/// A server on `ip` (`None`: every address).
+fn server_at(ip: Option<IpAddr>, settings: Settings, mp: MultiplayerConfig) -> UdpMultiplayer {
     let id = ecdsa_identity();
     let config = ServerConfig {
         settings,
         ..ServerConfig::new(id.certificate_pem.clone(), id.private_key_pem.clone())
     };
-    UdpMultiplayer::server(SocketAddr::from(([127, 0, 0, 1], 0)), &config, mp).expect("server")
+    UdpMultiplayer::server(ip, 0, &config, mp).expect("server")
 }
 
 fn server_with(mp: MultiplayerConfig) -> UdpMultiplayer {
@@ -43,15 +51,33 @@ fn server() -> UdpMultiplayer {
     server_with(MultiplayerConfig::default())
 }
 
-fn client_on(port: u16, settings: Settings) -> UdpMultiplayer {
-    let config = ClientConfig {
+fn client_config(settings: Settings) -> ClientConfig {
+    ClientConfig {
         verification: Verification::TrustedPem(ecdsa_identity().certificate_pem.clone()),
         hostname: Some(HOST.into()),
         settings,
         ..ClientConfig::default()
-    };
-    UdpMultiplayer::client("127.0.0.1", port, &config, MultiplayerConfig::default())
-        .expect("client")
+    }
+}
+
+fn client_on(port: u16, settings: Settings) -> UdpMultiplayer {
+    UdpMultiplayer::client(
+        "127.0.0.1",
+        port,
+        &client_config(settings),
+        MultiplayerConfig::default(),
+    )
+    .expect("client")
+}
+
+/// A client trying `addresses` in turn.
+fn client_of(addresses: &[SocketAddr]) -> UdpMultiplayer {
+    UdpMultiplayer::client_of(
+        addresses,
+        &client_config(settings()),
+        MultiplayerConfig::default(),
+    )
+    .expect("client")
 }
 
 fn client_to(port: u16) -> UdpMultiplayer {
@@ -121,6 +147,83 @@ fn clients_get_unique_ids_and_both_sides_see_each_other() {
     assert_eq!(server.host().peer_ids(), ids);
     assert_eq!(a.host().peer_ids(), vec![SERVER_ID]);
     assert!(server.host().session(id_a).is_some());
+}
+
+/// `from` sends `data` reliably to `target`; polls both until `to` has it.
+fn exchange(from: &mut UdpMultiplayer, to: &mut UdpMultiplayer, target: i32, data: &[u8]) {
+    from.host_mut()
+        .send(Instant::now(), target, 0, TransferMode::Reliable, data)
+        .expect("send");
+    let mut got = Vec::new();
+    until("the message", |now| {
+        from.poll(now).expect("poll");
+        to.poll(now).expect("poll");
+        got.extend(messages(to));
+        !got.is_empty()
+    });
+    assert_eq!(got[0].data, data);
+}
+
+#[test]
+fn a_server_on_every_address_takes_ipv4_and_ipv6_clients() {
+    let mut server = server_at(None, settings(), MultiplayerConfig::default());
+    let port = port(&server);
+    let mut v4 = client_of(&[SocketAddr::from(([127, 0, 0, 1], port))]);
+    let mut v6 = client_of(&[SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, port))]);
+    let id4 = connect(&mut server, &mut v4);
+    let id6 = connect(&mut server, &mut v6);
+    assert_ne!(id4, id6);
+    for (client, id) in [(&mut v4, id4), (&mut v6, id6)] {
+        exchange(client, &mut server, SERVER_ID as i32, b"up");
+        exchange(&mut server, client, id as i32, b"down");
+    }
+}
+
+#[test]
+fn a_server_bound_to_one_address_serves_it() {
+    for ip in [
+        IpAddr::from([127, 0, 0, 1]),
+        IpAddr::from(std::net::Ipv6Addr::LOCALHOST),
+    ] {
+        let mut server = server_at(Some(ip), settings(), MultiplayerConfig::default());
+        assert_eq!(server.local_addr().expect("address").ip(), ip);
+        let mut client = client_of(&[SocketAddr::new(ip, port(&server))]);
+        let id = connect(&mut server, &mut client);
+        exchange(&mut server, &mut client, id as i32, b"hello");
+    }
+}
+
+#[test]
+fn a_client_moves_on_from_server_addresses_that_do_not_answer() {
+    let mut server = server();
+    // Nothing listens here: the system reports it unreachable, and the client moves on at once.
+    let closed = UdpSocket::bind("[::1]:0")
+        .and_then(|s| s.local_addr())
+        .expect("a free port");
+    // A socket that reads and never answers: the client moves on after ADDRESS_ATTEMPT_TIME.
+    let silent = UdpSocket::bind("127.0.0.1:0").expect("bind");
+    silent.set_nonblocking(true).expect("nonblocking");
+    let started = Instant::now();
+    let mut client = client_of(&[
+        closed,
+        silent.local_addr().expect("address"),
+        SocketAddr::from(([127, 0, 0, 1], port(&server))),
+    ]);
+    connect(&mut server, &mut client);
+    let took = started.elapsed();
+    let mut buf = [0u8; 2048];
+    assert!(
+        silent.recv(&mut buf).is_ok(),
+        "the silent address got a ClientHello"
+    );
+    assert!(
+        took >= ADDRESS_ATTEMPT_TIME,
+        "waited for the silent address ({took:?})"
+    );
+    assert!(
+        took < 2 * ADDRESS_ATTEMPT_TIME,
+        "did not wait for the unreachable one ({took:?})"
+    );
 }
 
 /// Sends `count` messages of `mode` on `channel` from `from` to `target`, numbered.

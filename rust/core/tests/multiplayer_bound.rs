@@ -10,7 +10,7 @@
 mod common;
 mod mp_harness;
 
-use std::net::{SocketAddr, UdpSocket};
+use std::net::{IpAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -102,7 +102,8 @@ fn a_peer_flooding_every_channel_at_once_is_held_to_max_queued_bytes_and_disconn
     let id = ecdsa_identity();
     let settings = multiplayer_settings();
     let mut server = UdpMultiplayer::server(
-        SocketAddr::from(([127, 0, 0, 1], 0)),
+        Some(IpAddr::from([127, 0, 0, 1])),
+        0,
         &server_config(id, settings.clone()),
         MultiplayerConfig {
             max_queued_bytes: MAX_QUEUED,

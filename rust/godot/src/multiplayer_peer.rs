@@ -2,7 +2,7 @@
 //! its UDP socket. It only translates between Godot and the core (transfer modes, statuses, the
 //! packet lent to Godot) and emits `peer_connected` / `peer_disconnected` for the core's events.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::IpAddr;
 use std::time::Instant;
 
 use godot::classes::multiplayer_peer::{ConnectionStatus, TransferMode as GodotMode};
@@ -13,13 +13,14 @@ use godot::global::Error;
 use godot::meta::conv::RawPtr;
 use godot::prelude::*;
 use openssl_dtls_core::multiplayer::{
-    ConnectionStatus as CoreStatus, Message, MultiplayerConfig, PeerEvent, SendError, TransferMode,
-    MAX_CHANNEL,
+    ConnectionStatus as CoreStatus, Message, MultiplayerConfig, PeerEvent, PeerStats, SendError,
+    TransferMode, MAX_CHANNEL,
 };
 use openssl_dtls_core::{
     ClientAuth, ClientConfig, DtlsError, OwnCertificate, Psk, PskKeys, ServerConfig,
     UdpMultiplayer, Verification,
 };
+use parking_lot::Mutex;
 
 use crate::dtls_server::ClientCertificateMode;
 use crate::handed_out::HandedOut;
@@ -66,7 +67,11 @@ tuned_class! {
             or waiting to be sent and acknowledged (default 16 MiB). A peer beyond it is \
             disconnected with a message.",
     } {
-        peer: Option<UdpMultiplayer>,
+        /// The core peer; behind a lock because `get_available_packet_count` (a `&self` virtual)
+        /// sends what the game answered once it has read everything.
+        peer: Mutex<Option<UdpMultiplayer>>,
+        /// A deferred [method flush] is scheduled (what `put_packet` queued leaves this frame).
+        flush_scheduled: bool,
         psk: Option<Psk>,
         psk_keys: Option<PskKeys>,
         client_certificate: Option<OwnCertificate>,
@@ -115,7 +120,7 @@ impl IMultiplayerPeerExtension for OpenSSLDtlsMultiplayerPeer {
         r_buffer: RawPtr<*mut RawPtr<*const u8>>,
         r_buffer_size: RawPtr<*mut i32>,
     ) -> Error {
-        let peer = &mut self.peer;
+        let peer = self.peer.get_mut();
         self.handed_out
             .lend(CLASS, r_buffer, r_buffer_size, |buffer| {
                 match peer.as_mut().and_then(|p| p.host_mut().recv()) {
@@ -152,7 +157,7 @@ impl IMultiplayerPeerExtension for OpenSSLDtlsMultiplayerPeer {
             unsafe { std::slice::from_raw_parts(ptr, len) }
         };
         let (target, channel, mode) = (self.target_peer, self.transfer_channel, self.transfer_mode);
-        let Some(peer) = self.peer.as_mut() else {
+        let Some(peer) = self.peer.get_mut().as_mut() else {
             return misuse(
                 CLASS,
                 M,
@@ -165,7 +170,10 @@ impl IMultiplayerPeerExtension for OpenSSLDtlsMultiplayerPeer {
             .host_mut()
             .send(Instant::now(), target, channel, mode, packet)
         {
-            Ok(()) => Error::OK,
+            Ok(()) => {
+                self.schedule_flush();
+                Error::OK
+            }
             Err(e @ SendError::NotConnected) => misuse(CLASS, M, Error::ERR_UNCONFIGURED, e),
             Err(e @ SendError::UnknownPeer(_)) => misuse(CLASS, M, Error::ERR_INVALID_PARAMETER, e),
             Err(e @ (SendError::TooLarge { .. } | SendError::InvalidChannel(_))) => {
@@ -175,10 +183,19 @@ impl IMultiplayerPeerExtension for OpenSSLDtlsMultiplayerPeer {
         }
     }
 
+    /// Once everything received has been read (the end of `SceneMultiplayer`'s poll), what the
+    /// game answered leaves at once, as one batch: an RPC answered from its handler is on the
+    /// wire in the frame its request came, as over ENet.
     fn get_available_packet_count(&self) -> i32 {
-        self.peer.as_ref().map_or(0, |p| {
-            i32::try_from(p.host().pending_messages()).unwrap_or(i32::MAX)
-        })
+        let mut peer = self.peer.lock();
+        let Some(p) = peer.as_mut() else {
+            return 0;
+        };
+        let count = p.host().pending_messages();
+        if count == 0 {
+            p.send_queued(Instant::now());
+        }
+        i32::try_from(count).unwrap_or(i32::MAX)
     }
 
     fn get_max_packet_size(&self) -> i32 {
@@ -186,12 +203,12 @@ impl IMultiplayerPeerExtension for OpenSSLDtlsMultiplayerPeer {
     }
 
     fn get_packet_channel(&self) -> i32 {
-        self.next().map_or(0, |m| i32::from(m.channel))
+        self.with_next(|m| i32::from(m.channel)).unwrap_or(0)
     }
 
     fn get_packet_mode(&self) -> GodotMode {
-        self.next()
-            .map_or(GodotMode::RELIABLE, |m| godot_mode(m.mode))
+        self.with_next(|m| godot_mode(m.mode))
+            .unwrap_or(GodotMode::RELIABLE)
     }
 
     fn set_transfer_channel(&mut self, channel: i32) {
@@ -234,15 +251,18 @@ impl IMultiplayerPeerExtension for OpenSSLDtlsMultiplayerPeer {
     }
 
     fn get_packet_peer(&self) -> i32 {
-        self.next().map_or(0, |m| id_i32(m.from))
+        self.with_next(|m| id_i32(m.from)).unwrap_or(0)
     }
 
     fn is_server(&self) -> bool {
-        self.peer.as_ref().is_some_and(|p| p.host().is_server())
+        self.peer
+            .lock()
+            .as_ref()
+            .is_some_and(|p| p.host().is_server())
     }
 
     fn poll(&mut self) {
-        let Some(peer) = self.peer.as_mut() else {
+        let Some(peer) = self.peer.get_mut().as_mut() else {
             return;
         };
         if let Err(e) = peer.poll(Instant::now()) {
@@ -261,13 +281,13 @@ impl IMultiplayerPeerExtension for OpenSSLDtlsMultiplayerPeer {
     }
 
     fn close(&mut self) {
-        if let Some(mut peer) = self.peer.take() {
+        if let Some(mut peer) = self.peer.get_mut().take() {
             peer.close();
         }
     }
 
     fn disconnect_peer(&mut self, peer_id: i32, force: bool) {
-        let Some(peer) = self.peer.as_mut() else {
+        let Some(peer) = self.peer.get_mut().as_mut() else {
             misuse(
                 CLASS,
                 "disconnect_peer",
@@ -278,7 +298,7 @@ impl IMultiplayerPeerExtension for OpenSSLDtlsMultiplayerPeer {
         };
         let known = u32::try_from(peer_id)
             .is_ok_and(|id| peer.host_mut().disconnect_peer(Instant::now(), id, force));
-        peer.flush();
+        peer.transmit();
         if !known {
             misuse(
                 CLASS,
@@ -291,13 +311,14 @@ impl IMultiplayerPeerExtension for OpenSSLDtlsMultiplayerPeer {
 
     fn get_unique_id(&self) -> i32 {
         self.peer
+            .lock()
             .as_ref()
             .map_or(0, |p| id_i32(p.host().unique_id()))
     }
 
     fn set_refuse_new_connections(&mut self, enable: bool) {
         self.refuse_new_connections = enable;
-        if let Some(peer) = self.peer.as_mut() {
+        if let Some(peer) = self.peer.get_mut().as_mut() {
             peer.host_mut().set_refuse_new_connections(enable);
         }
     }
@@ -311,7 +332,7 @@ impl IMultiplayerPeerExtension for OpenSSLDtlsMultiplayerPeer {
     }
 
     fn get_connection_status(&self) -> ConnectionStatus {
-        match self.peer.as_ref().map(|p| p.host().status()) {
+        match self.peer.lock().as_ref().map(|p| p.host().status()) {
             Some(CoreStatus::Connected) => ConnectionStatus::CONNECTED,
             Some(CoreStatus::Connecting) => ConnectionStatus::CONNECTING,
             Some(CoreStatus::Disconnected) | None => ConnectionStatus::DISCONNECTED,
@@ -322,7 +343,8 @@ impl IMultiplayerPeerExtension for OpenSSLDtlsMultiplayerPeer {
 #[godot_api]
 impl OpenSSLDtlsMultiplayerPeer {
     /// Listens on UDP [param port] (0: one the system picks, see [method get_local_port]) of
-    /// [param bind_address] ([code]"*"[/code]: every IPv4 address) for at most
+    /// [param bind_address] ([code]"*"[/code]: every address, IPv6 and IPv4 at once where the
+    /// system allows, else IPv4; or one IPv4 or IPv6 address) for at most
     /// [param max_clients] clients. [param server_options] come from [method TLSOptions.server];
     /// [code]null[/code] after [method set_psk_keys] makes a PSK-only server.
     #[func]
@@ -357,11 +379,11 @@ impl OpenSSLDtlsMultiplayerPeer {
             }
         };
         let bind = bind_address.to_string();
-        let ip: IpAddr = if bind == "*" || bind.is_empty() {
-            IpAddr::V4(Ipv4Addr::UNSPECIFIED)
+        let ip: Option<IpAddr> = if bind == "*" || bind.is_empty() {
+            None
         } else {
-            match bind.parse() {
-                Ok(ip) => ip,
+            match bind.trim_start_matches('[').trim_end_matches(']').parse() {
+                Ok(ip) => Some(ip),
                 Err(_) => {
                     return misuse(
                         CLASS,
@@ -414,18 +436,20 @@ impl OpenSSLDtlsMultiplayerPeer {
             Ok(mp) => mp,
             Err(e) => return misuse(CLASS, M, Error::ERR_INVALID_PARAMETER, e),
         };
-        match UdpMultiplayer::server(SocketAddr::new(ip, port), &config, mp) {
+        match UdpMultiplayer::server(ip, port, &config, mp) {
             Ok(mut peer) => {
                 peer.host_mut()
                     .set_refuse_new_connections(self.refuse_new_connections);
-                self.peer = Some(peer);
+                *self.peer.get_mut() = Some(peer);
                 Error::OK
             }
             Err(e) => refused(M, e),
         }
     }
 
-    /// Connects to the server at [param address]:[param port]. The server's certificate must be
+    /// Connects to the server at [param address]:[param port]: an IPv4 or IPv6 address, or a host
+    /// name (looked up here, blocking until the system answers) whose addresses are tried in the
+    /// order the system gives, each until it answers or for 1 s. The server's certificate must be
     /// valid for [param hostname] ([param address] when empty) and chain to what
     /// [param client_options] trusts: [code]null[/code] the system's roots,
     /// [method TLSOptions.client] a pinned certificate or CA, [method TLSOptions.client_unsafe]
@@ -520,7 +544,7 @@ impl OpenSSLDtlsMultiplayerPeer {
         };
         match UdpMultiplayer::client(&address, port, &config, mp) {
             Ok(peer) => {
-                self.peer = Some(peer);
+                *self.peer.get_mut() = Some(peer);
                 Error::OK
             }
             Err(e) => refused(M, e),
@@ -531,6 +555,7 @@ impl OpenSSLDtlsMultiplayerPeer {
     #[func]
     fn get_local_port(&self) -> i64 {
         self.peer
+            .lock()
             .as_ref()
             .and_then(|p| p.local_addr().ok())
             .map_or(0, |a| i64::from(a.port()))
@@ -543,8 +568,14 @@ impl OpenSSLDtlsMultiplayerPeer {
     /// itself. [code]null[/code], with one message, for an unknown id.
     #[func]
     fn get_peer(&self, id: i64) -> Option<Gd<OpenSSLPacketPeerDtls>> {
-        match self.session_of(id) {
-            Some(session) => Some(OpenSSLPacketPeerDtls::from_snapshot(Snapshot::of(session))),
+        let snapshot = {
+            let peer = self.peer.lock();
+            u32::try_from(id)
+                .ok()
+                .and_then(|id| peer.as_ref()?.host().session(id).map(Snapshot::of))
+        };
+        match snapshot {
+            Some(snapshot) => Some(OpenSSLPacketPeerDtls::from_snapshot(snapshot)),
             None => {
                 misuse(
                     CLASS,
@@ -562,6 +593,7 @@ impl OpenSSLDtlsMultiplayerPeer {
     fn get_peer_ids(&self) -> PackedInt32Array {
         let ids: Vec<i32> = self
             .peer
+            .lock()
             .as_ref()
             .map(|p| p.host().peer_ids().into_iter().map(id_i32).collect())
             .unwrap_or_default();
@@ -572,10 +604,67 @@ impl OpenSSLDtlsMultiplayerPeer {
     #[func]
     fn get_error_message(&self) -> GString {
         self.peer
+            .lock()
             .as_ref()
             .and_then(|p| p.host().failure())
             .unwrap_or_default()
             .into()
+    }
+
+    /// The connection to peer [param id] (on a client, [code]1[/code]: the server) as a game
+    /// shows it, in a [Dictionary]:
+    /// [code]round_trip_time[/code] (smoothed, in milliseconds; [code]-1.0[/code] until the first
+    /// ping came back, about one round trip after connecting; pings go every second),
+    /// [code]round_trip_time_variance[/code] (milliseconds), [code]packet_loss[/code] (0.0 to 1.0:
+    /// what the peer sent that was lost on the way, over its last thousand or so DTLS records;
+    /// [code]-1.0[/code] while unknown), [code]bytes_sent_per_second[/code] and
+    /// [code]bytes_received_per_second[/code] (UDP payload, over the last second),
+    /// [code]queued_bytes[/code] (messages waiting to be sent or acknowledged), and the session's
+    /// totals [code]datagrams_sent[/code], [code]datagrams_received[/code], [code]bytes_sent[/code],
+    /// [code]bytes_received[/code]. Empty, with one message, for an unknown id.
+    #[func]
+    fn get_peer_statistics(&self, id: i64) -> VarDictionary {
+        let stats: Option<PeerStats> = {
+            let peer = self.peer.lock();
+            u32::try_from(id)
+                .ok()
+                .and_then(|id| peer.as_ref()?.host().peer_stats(id))
+        };
+        let Some(s) = stats else {
+            misuse(
+                CLASS,
+                "get_peer_statistics",
+                Error::ERR_INVALID_PARAMETER,
+                format!("no connected peer has id {id}"),
+            );
+            return VarDictionary::new();
+        };
+        let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+        let as_int = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        let mut d = VarDictionary::new();
+        d.set("round_trip_time", s.rtt.map_or(-1.0, ms));
+        d.set("round_trip_time_variance", ms(s.rtt_variance));
+        d.set("packet_loss", s.packet_loss.unwrap_or(-1.0));
+        d.set("bytes_sent_per_second", s.bytes_sent_per_second);
+        d.set("bytes_received_per_second", s.bytes_received_per_second);
+        d.set("queued_bytes", as_int(s.queued_bytes as u64));
+        d.set("datagrams_sent", as_int(s.session.datagrams_sent));
+        d.set("datagrams_received", as_int(s.session.datagrams_received));
+        d.set("bytes_sent", as_int(s.session.bytes_sent));
+        d.set("bytes_received", as_int(s.session.bytes_received));
+        d
+    }
+
+    /// Sends now what [method MultiplayerPeer.put_packet] (an RPC) queued. Rarely needed: what a
+    /// frame queues leaves at the end of that frame (a deferred call), and what is answered while
+    /// reading leaves once everything received has been read; the messages of one batch share
+    /// datagrams.
+    #[func]
+    fn flush(&mut self) {
+        self.flush_scheduled = false;
+        if let Some(peer) = self.peer.get_mut().as_mut() {
+            peer.send_queued(Instant::now());
+        }
     }
 
     /// Client: use a pre-shared key (PSK cipher suites) instead of certificates, named
@@ -628,22 +717,26 @@ impl OpenSSLDtlsMultiplayerPeer {
 }
 
 impl OpenSSLDtlsMultiplayerPeer {
-    /// The message `get_packet` returns next.
-    fn next(&self) -> Option<&Message> {
-        self.peer.as_ref()?.host().peek()
+    /// `f` of the message `get_packet` returns next.
+    fn with_next<R>(&self, f: impl FnOnce(&Message) -> R) -> Option<R> {
+        self.peer.lock().as_ref()?.host().peek().map(f)
     }
 
-    fn session_of(&self, id: i64) -> Option<&openssl_dtls_core::Session> {
-        let id = u32::try_from(id).ok()?;
-        self.peer.as_ref()?.host().session(id)
+    /// What `put_packet` queued leaves at the end of this frame: [method flush] runs deferred,
+    /// once per frame however many packets were put.
+    fn schedule_flush(&mut self) {
+        if !self.flush_scheduled {
+            self.flush_scheduled = true;
+            self.base_mut().call_deferred("flush", &[]);
+        }
     }
 
     /// Refuses a second `create_*` while this peer is active.
     fn check_idle(&self, method: &str) -> Result<(), Error> {
-        let active = self
-            .peer
-            .as_ref()
-            .is_some_and(|p| p.host().is_server() || p.host().status() != CoreStatus::Disconnected);
+        let active =
+            self.peer.lock().as_ref().is_some_and(|p| {
+                p.host().is_server() || p.host().status() != CoreStatus::Disconnected
+            });
         if active {
             return Err(misuse(
                 CLASS,
@@ -691,7 +784,7 @@ fn refused(method: &str, e: DtlsError) -> Error {
 impl Drop for OpenSSLDtlsMultiplayerPeer {
     /// A peer dropped while active says goodbye to its peers.
     fn drop(&mut self) {
-        if let Some(mut peer) = self.peer.take() {
+        if let Some(mut peer) = self.peer.get_mut().take() {
             peer.close();
         }
     }

@@ -10,6 +10,7 @@ use std::time::Instant;
 use super::channels::{TransferMode, MAX_CHANNEL};
 use super::inbox::{Inbox, Message};
 use super::link::{Link, LinkState};
+use super::link_stats::PeerStats;
 use super::MultiplayerConfig;
 use crate::io::udp_server::peer_bytes;
 use crate::{Accept, ClientConfig, DtlsError, Server, ServerConfig, Session};
@@ -335,6 +336,28 @@ impl MultiplayerHost {
     /// The earliest time `handle_timeout` has work to do.
     pub fn poll_timeout(&self) -> Option<Instant> {
         self.links.values().filter_map(Link::poll_timeout).min()
+    }
+
+    /// True when messages were queued (or answers are due) that [`MultiplayerHost::send_queued`]
+    /// would send now.
+    pub fn has_unsent(&self) -> bool {
+        matches!(&self.kind, Kind::Server { replies, .. } if !replies.is_empty())
+            || self.links.values().any(Link::has_unsent)
+    }
+
+    /// Turns what was queued since the last poll into datagrams (ready in
+    /// [`MultiplayerHost::drain_transmit`]) without running the timers: a game's messages leave
+    /// when it says, not at its next poll, and the messages of one call share datagrams.
+    pub fn send_queued(&mut self, now: Instant) {
+        for link in self.links.values_mut() {
+            link.send_queued(now);
+        }
+    }
+
+    /// The figures of the connection to peer `id` (round trip, loss, rates, what is queued).
+    pub fn peer_stats(&self, id: u32) -> Option<PeerStats> {
+        let addr = self.ids.get(&id)?;
+        self.links.get(addr).map(Link::stats)
     }
 
     /// Hands every datagram waiting to be sent to `send`, with its destination.

@@ -18,6 +18,7 @@ use super::channels::{self, Sequencer, TransferMode, CONTROL_CHANNEL, SEQUENCE_L
 use super::frame::{self, Frame};
 use super::guard::{self, ChannelKind, Guard, Refusal};
 use super::inbox::{Inbox, Message};
+use super::link_stats::{PeerStats, Rates, RoundTrip};
 use super::MultiplayerConfig;
 use crate::{Role, Session, Status};
 
@@ -95,8 +96,10 @@ pub(crate) struct Link {
     keepalive_at: Option<Instant>,
     /// The ping waiting for its pong: its token, when it went.
     ping_sent: Option<(u32, Instant)>,
-    /// The smoothed round trip the pongs measured.
-    rtt: Option<Duration>,
+    /// The round trip the pongs measured.
+    round_trip: RoundTrip,
+    /// Bytes per second each way, once connected.
+    rates: Option<Rates>,
     sequencer: Sequencer,
     /// Data channels we sent on (their queued bytes count against `max_queued_bytes`).
     used: Vec<u8>,
@@ -180,7 +183,8 @@ impl Link {
             failure: None,
             keepalive_at: None,
             ping_sent: None,
-            rtt: None,
+            round_trip: RoundTrip::default(),
+            rates: None,
             sequencer: Sequencer::default(),
             used: Vec::new(),
             config: config.clone(),
@@ -206,6 +210,9 @@ impl Link {
         self.process(now, inbox);
         if self.state != LinkState::Over {
             self.flush(now, false);
+            if let Some(rates) = self.rates.as_mut() {
+                rates.update(now, self.session.stats());
+            }
             if self.session.status() == Status::Connected
                 && self.keepalive_at.is_some_and(|at| now >= at)
             {
@@ -298,6 +305,34 @@ impl Link {
         }
         c.dirty = true;
         Ok(())
+    }
+
+    /// Messages were queued (or packets arrived) since the channels last sent.
+    pub(crate) fn has_unsent(&self) -> bool {
+        self.state != LinkState::Over
+            && (self.channels.as_ref().is_some_and(|c| c.dirty) || self.session.has_transmit())
+    }
+
+    /// Sends what the channels have now (queued messages, acknowledgements), without running
+    /// the timers: what a game put in this frame leaves in this frame.
+    pub(crate) fn send_queued(&mut self, now: Instant) {
+        if self.state != LinkState::Over {
+            self.flush(now, false);
+        }
+    }
+
+    /// The connection's figures for a game to show.
+    pub(crate) fn stats(&self) -> PeerStats {
+        let rates = self.rates.as_ref();
+        PeerStats {
+            rtt: self.round_trip.smoothed,
+            rtt_variance: self.round_trip.variance,
+            packet_loss: self.session.receive_loss(),
+            bytes_sent_per_second: rates.map_or(0.0, |r| r.sent_per_second),
+            bytes_received_per_second: rates.map_or(0.0, |r| r.received_per_second),
+            queued_bytes: self.queued_out(),
+            session: *self.session.stats(),
+        }
     }
 
     /// Bytes renet holds of what the peer sent, by the guard's count.
@@ -438,12 +473,9 @@ impl Link {
             return;
         }
         self.ping_sent = None;
-        let sample = now.saturating_duration_since(sent_at);
-        let rtt = match self.rtt {
-            None => sample,
-            Some(rtt) => (rtt * 7 + sample) / 8,
-        };
-        self.rtt = Some(rtt);
+        self.round_trip
+            .sample(now.saturating_duration_since(sent_at));
+        let rtt = self.round_trip.smoothed.unwrap_or_default();
         if let Some(c) = self.channels.as_mut() {
             c.clock_rate =
                 RESEND_TIME.as_secs_f64() / resend_after(rtt.as_secs_f64()).as_secs_f64();
@@ -574,6 +606,7 @@ impl Link {
         });
         // The first ping at once: the round trip is known about when the id is.
         self.keepalive_at = Some(now);
+        self.rates = Some(Rates::new(now, self.session.stats()));
     }
 
     /// Sends what renet has (new messages, retransmissions, one acknowledgement), each packet in

@@ -4,7 +4,7 @@
 //! DTLS connection. `host.rs` is the peer, `link.rs` one connection, `frame.rs` the framing of
 //! DTLS packets, `channels.rs` the mapping of channels and modes onto renet channels, `guard.rs`
 //! the check of every packet before renet (and the count of what renet holds), `inbox.rs` what
-//! waits to be read.
+//! waits to be read, `link_stats.rs` what a game shows about a connection.
 
 mod channels;
 mod frame;
@@ -12,6 +12,7 @@ mod guard;
 mod host;
 mod inbox;
 mod link;
+mod link_stats;
 
 use std::time::Duration;
 
@@ -19,6 +20,7 @@ pub use channels::{TransferMode, MAX_CHANNEL};
 pub use host::{ConnectionStatus, MultiplayerHost, PeerEvent, SendError, SERVER_ID};
 pub use inbox::Message;
 pub use link::KEEPALIVE_INTERVAL;
+pub use link_stats::PeerStats;
 
 /// Core settings suited to a multiplayer connection: MTU 1400, 5 s idle timeout (keepalives go
 /// every second), 10 s handshake timeout.

@@ -9,6 +9,7 @@ use super::epoch::EpochCipher;
 use super::header::{records, ALERT, APPLICATION_DATA, HANDSHAKE};
 use super::keys::SessionSecrets;
 use super::suite::Suite;
+use crate::session::loss::LossMeter;
 use crate::{ffi, DtlsError, PacketQueue};
 
 const WARNING: u8 = 1;
@@ -60,6 +61,8 @@ pub(crate) struct OwnRecords {
     final_flight: Vec<Vec<u8>>,
     /// Buffer for records that are not application data.
     scratch: Vec<u8>,
+    /// The peer's records lost on the way, from the sequence numbers of authentic ones.
+    loss: LossMeter,
 }
 
 impl std::fmt::Debug for OwnRecords {
@@ -111,6 +114,7 @@ impl OwnRecords {
             secrets,
             final_flight,
             scratch,
+            loss: LossMeter::default(),
         })
     }
 
@@ -190,7 +194,11 @@ impl OwnRecords {
         for (_, header, body) in records(datagram) {
             if header.content_type == APPLICATION_DATA {
                 let mut packet = received.take_spare();
-                if self.epoch.open(&header, body, &mut packet) && !packet.is_empty() {
+                let authentic = self.epoch.open(&header, body, &mut packet);
+                if authentic {
+                    self.loss.record(header.seq);
+                }
+                if authentic && !packet.is_empty() {
                     if !received.push_buf_bounded(packet, max_packets, max_bytes) {
                         delivered.dropped += 1;
                     }
@@ -203,6 +211,7 @@ impl OwnRecords {
             }
             let mut plaintext = std::mem::take(&mut self.scratch);
             let outcome = if self.epoch.open(&header, body, &mut plaintext) {
+                self.loss.record(header.seq);
                 self.control(header.content_type, &plaintext, outgoing)
             } else {
                 Outcome::Open
@@ -253,6 +262,11 @@ impl OwnRecords {
             // A late copy of another handshake message, or a malformed alert: dropped.
             _ => Outcome::Open,
         }
+    }
+
+    /// The fraction of the peer's recent records lost on the way; `None` before one arrived.
+    pub(crate) fn receive_loss(&self) -> Option<f64> {
+        self.loss.loss()
     }
 
     /// The session's secrets (for RFC 5705 keying material).

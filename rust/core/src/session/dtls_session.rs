@@ -262,6 +262,13 @@ impl Session {
         &self.stats
     }
 
+    /// The fraction (0.0 to 1.0) of the peer's recent records that were lost on the way, from
+    /// the sequence numbers of those that arrived (the last thousand or so); `None` before one
+    /// arrived or while OpenSSL's record layer runs the session (it does not show them).
+    pub fn receive_loss(&self) -> Option<f64> {
+        self.own.as_ref()?.receive_loss()
+    }
+
     /// The UDP payload limit this session writes to.
     pub fn mtu(&self) -> usize {
         self.mtu

@@ -80,3 +80,39 @@ func ping(n: int) -> void:
 @rpc("any_peer", "call_remote", "reliable")
 func pong(_n: int) -> void:
 	pongs += 1
+
+
+## Frame round trips (test_multiplayer_frames.gd, mp_bench.gd): a ping in each transfer mode, answered at once
+## from its handler with a pong in the same mode; the pong records the frame (Engine.get_process_frames()) it
+## arrived in, by token, in pong_frames.
+var pong_frames := {}
+
+
+@rpc("any_peer", "call_remote", "reliable")
+func frame_ping_reliable(token: int) -> void:
+	frame_pong_reliable.rpc_id(multiplayer.get_remote_sender_id(), token)
+
+
+@rpc("any_peer", "call_remote", "reliable")
+func frame_pong_reliable(token: int) -> void:
+	pong_frames[token] = Engine.get_process_frames()
+
+
+@rpc("any_peer", "call_remote", "unreliable")
+func frame_ping_unreliable(token: int) -> void:
+	frame_pong_unreliable.rpc_id(multiplayer.get_remote_sender_id(), token)
+
+
+@rpc("any_peer", "call_remote", "unreliable")
+func frame_pong_unreliable(token: int) -> void:
+	pong_frames[token] = Engine.get_process_frames()
+
+
+@rpc("any_peer", "call_remote", "unreliable_ordered")
+func frame_ping_unreliable_ordered(token: int) -> void:
+	frame_pong_unreliable_ordered.rpc_id(multiplayer.get_remote_sender_id(), token)
+
+
+@rpc("any_peer", "call_remote", "unreliable_ordered")
+func frame_pong_unreliable_ordered(token: int) -> void:
+	pong_frames[token] = Engine.get_process_frames()
