@@ -11,6 +11,8 @@ mod auth_args;
 mod certificates;
 mod class_enum;
 mod dtls_server;
+#[cfg(test)]
+mod docs_xml;
 mod godot_logger;
 mod godot_pem;
 mod godot_trust;
