@@ -6,8 +6,8 @@ use std::io;
 use std::net::{SocketAddr, ToSocketAddrs, UdpSocket};
 use std::time::Instant;
 
+use crate::io::transport::is_unreachable_report;
 use crate::multiplayer::{MultiplayerConfig, MultiplayerHost};
-use crate::transport::is_unreachable_report;
 use crate::{ClientConfig, DtlsError, ServerConfig};
 
 /// Most datagrams one `poll` reads, so a flood cannot stall a frame.
