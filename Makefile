@@ -8,7 +8,7 @@ ADDON := addons/openssl_dtls
 LIB := target/platforms/bin/libopenssl_dtls.linux.x86_64.so
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 
-.PHONY: windows-test arm64-test linux-test addon test test-deps lint rust-test godot-test fuzz-smoke fuzz soak demo bench clean platform-test dist
+.PHONY: windows-test arm64-test linux-test addon docs test test-deps lint rust-test godot-test fuzz-smoke fuzz soak demo bench clean platform-test dist
 
 ## Build the Linux x86_64 library that ships (zig against glibc 2.28, stripped: the same file
 ## `make dist` zips, so the Godot tests run on it) into addons/openssl_dtls/bin/ under the name the
@@ -18,6 +18,12 @@ addon:
 	scripts/build-platform.sh linux.x86_64 >/dev/null
 	mkdir -p $(ADDON)/bin
 	cp $(LIB) $(ADDON)/bin/libopenssl_dtls.linux.x86_64.so
+
+## The API reference in docs/api/ (Markdown) from the classes' doc comments: Godot's --doctool XML of the
+## addon just built, converted by c3-godot-docs-gen (pinned in scripts/docs/requirements.txt). Commit the
+## result: the Godot suite's test_docs_current step fails when docs/api/ differs from what this writes.
+docs: addon
+	scripts/make-docs.sh
 
 ## Everything that proves the project (the README's test command; CI runs it): the Windows, Linux
 ## arm64 and Linux x86_64 platform checks included; `make dist` adds macOS and the zip's own check.

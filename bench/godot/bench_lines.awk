@@ -13,6 +13,22 @@ function ratio(a, b) { return (a == "" || b == "" || b + 0 == 0) ? "-" : sprintf
 # Figure k's ratio a/b (impl names): the median of the per-round ratios when the benchmark printed it
 # (impl=a/b), else the ratio of the two values.
 function paired(k, a, b) { return ((k, a "/" b) in val) ? sprintf("%.2f", val[k, a "/" b]) : ratio(val[k, a], val[k, b]) }
+# Whether figure k's ratio ours/base means something: against the built-in for every figure with a value on
+# both sides but the system call counts (a count near 0 divided by another is noise); against plain UDP only
+# for the echo (plain has no handshake, and its memory is the sockets' floor, not a peer to compare with).
+function meaningful(k, base) {
+    if (k ~ /^sys_/) return 0
+    if (base == "plain") return k ~ /^echo_/
+    return 1
+}
+# The panel of figure k (figures of one panel share one scale from zero): its unit, the system calls as one.
+function panel(k) {
+    if (k ~ /^sys_/) return "system calls per 64 B echo round trip (lower is better)"
+    if (k ~ /^handshake_/) return "handshake, " unit[k] " (lower is better)"
+    if (k ~ /^echo_/) return "echo, " unit[k] " (higher is better)"
+    if (k ~ /^mem_/) return "memory per idle pair, " unit[k] " (lower is better)"
+    return unit[k]
+}
 /^BENCH / {
     delete f
     for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }

@@ -1,6 +1,7 @@
 # Turns the benchmark's "BENCH name=... impl=... value=... unit=..." lines (other lines are ignored) into
-# one table: a row per figure, a column per implementation, and the ratios ours/builtin and ours/plain (the
-# median of the per-round ratios where bench.gd printed it as impl=ours/builtin, else the values' ratio); then
+# one table: a row per figure, a column per implementation, and the ratios ours/builtin and ours/plain where
+# they mean something (meaningful() in bench_lines.awk; the median of the per-round ratios where bench.gd
+# printed it as impl=ours/builtin, else the values' ratio); then
 # the multiplayer figures (impl enet or dtls, from mp_bench.gd) in a second table with the ratio dtls/enet.
 # Usage: awk -f bench_lines.awk -f report.awk bench-output.txt
 END {
@@ -12,7 +13,8 @@ END {
         k = order[i]
         if (multiplayer(k)) { mp[++m] = k; continue }
         p = val[k, "plain"]; b = val[k, "builtin"]; o = val[k, "ours"]
-        printf fmtrow, k, unit[k], fmt(p), fmt(b), fmt(o), paired(k, "ours", "builtin"), paired(k, "ours", "plain")
+        if (k ~ /^handshake_/) p = ""  # plain UDP has no handshake
+        printf fmtrow, k, unit[k], fmt(p), fmt(b), fmt(o), meaningful(k, "builtin") ? paired(k, "ours", "builtin") : "-", meaningful(k, "plain") ? paired(k, "ours", "plain") : "-"
     }
     if (m == 0) exit 0
     print ""

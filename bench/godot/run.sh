@@ -122,7 +122,7 @@ mkdir -p "$repo/bench-results"
 saved="$repo/bench-results/godot-$(date -u +%Y%m%d-%H%M%S).txt"
 cp "$out" "$saved"
 echo "saved: $saved"
-# The figures as a chart (README): bench/godot/figures.svg, and a copy next to the saved output.
+# The figures as a chart (docs/performance.md): bench/godot/figures.svg, and a copy next to the saved output.
 title="OpenSSL DTLS for Godot: $(head -n1 "$out" | cut -d' ' -f2-3), headless Godot, 127.0.0.1 (higher is better for rt/s)"
 if awk -v title="$title" -f "$here/bench_lines.awk" -f "$here/chart.awk" "$out" >"$work/figures.svg"; then
     cp "$work/figures.svg" "$here/figures.svg"

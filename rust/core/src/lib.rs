@@ -12,34 +12,27 @@ mod records;
 mod server;
 mod session;
 
-// Short paths for the modules used across the crate (`crate::settings`, ...).
+pub use config::certificates::{generate_key, params_for, self_signed, Identity, KeyType};
+pub use config::client_config::{ClientConfig, Verification};
+pub use config::features::{ClientAuth, OwnCertificate, Psk, PskKeys, MAX_PSK_LEN, PSK_CIPHERS};
 pub use config::pem;
-use config::{certificates, client_config, contexts, features, settings, trust_store};
-use io::{connection, transport, udp_multiplayer, udp_server};
-use records::screen;
-use server::{cookie_jar, failure_log};
-use session::{datagram_io, info as session_info, packet_queue, stats, status};
-
-pub use certificates::{generate_key, params_for, self_signed, Identity, KeyType};
-pub use client_config::{ClientConfig, Verification};
-pub use connection::{flush, pump, Connection};
-pub use cookie_jar::COOKIE_LEN;
-pub use error::DtlsError;
-pub use failure_log::FAILURE_LOG_INTERVAL;
-pub use features::{ClientAuth, OwnCertificate, Psk, PskKeys, MAX_PSK_LEN, PSK_CIPHERS};
-pub use packet_queue::PacketQueue;
-pub use server::{Accept, Server, ServerConfig};
-pub use session::{Role, Session, IDLE_BUFFER_RELEASE};
-pub use settings::{
+pub use config::settings::{
     max_packet_size_estimate, DtlsVersion, RecordLayer, Settings, DEFAULT_CIPHERS,
     DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_PACKETS, DEFAULT_MTU,
     MAX_MTU, MIN_MTU,
 };
-pub use stats::Stats;
-pub use status::Status;
-pub use transport::{Transport, UdpTransport};
-pub use udp_multiplayer::{UdpMultiplayer, ADDRESS_ATTEMPT_TIME};
-pub use udp_server::UdpServer;
+pub use error::DtlsError;
+pub use io::connection::{flush, pump, Connection};
+pub use io::transport::{Transport, UdpTransport};
+pub use io::udp_multiplayer::{UdpMultiplayer, ADDRESS_ATTEMPT_TIME};
+pub use io::udp_server::UdpServer;
+pub use server::cookie_jar::COOKIE_LEN;
+pub use server::failure_log::FAILURE_LOG_INTERVAL;
+pub use server::{Accept, Server, ServerConfig};
+pub use session::packet_queue::PacketQueue;
+pub use session::stats::Stats;
+pub use session::status::Status;
+pub use session::{Role, Session, IDLE_BUFFER_RELEASE};
 
 /// Re-exported so users of the core can build certificate parameters (CA chains, validity).
 pub use rcgen;

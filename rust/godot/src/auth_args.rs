@@ -3,6 +3,8 @@
 //! `set_psk(identity, key)` and `set_client_certificate(key, certificate)`, a server's
 //! `set_psk_keys(keys, hint)` and `set_client_certificate_mode(mode, trusted)`. Each refusal is
 //! `ERR_INVALID_PARAMETER` with one message naming the class and method.
+//! `ClientCertificateMode` (`OpenSSLDTLSServer.ClientCertificateMode`, also taken by the multiplayer
+//! peer) lives here, with the argument that takes it.
 
 use std::collections::BTreeMap;
 
@@ -11,7 +13,7 @@ use godot::global::Error;
 use godot::prelude::*;
 use openssl_dtls_core::{ClientAuth, OwnCertificate, Psk, PskKeys, MAX_PSK_LEN};
 
-use crate::dtls_server::ClientCertificateMode;
+use crate::class_enum::class_enum;
 use crate::{godot_pem, misuse, tuning};
 
 /// Puts a checked argument in its field and answers `OK`, or leaves the field as it was and
@@ -95,6 +97,15 @@ pub(crate) fn client_certificate(
             .map(Some)
             .map_err(refuse),
         _ => Err(refuse("key and certificate go together".into())),
+    }
+}
+
+class_enum! {
+    /// Whether `OpenSSLDTLSServer` asks clients for certificates.
+    pub struct ClientCertificateMode = "OpenSSLDTLSServer"."ClientCertificateMode" {
+        CLIENT_CERTIFICATE_NONE = 0,
+        CLIENT_CERTIFICATE_OPTIONAL = 1,
+        CLIENT_CERTIFICATE_REQUIRED = 2,
     }
 }
 

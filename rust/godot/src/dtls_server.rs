@@ -8,7 +8,7 @@ use godot::global::Error;
 use godot::prelude::*;
 use openssl_dtls_core::{Accept, ClientAuth, OwnCertificate, PskKeys, Server, ServerConfig};
 
-use crate::class_enum::class_enum;
+use crate::auth_args::ClientCertificateMode;
 use crate::nullable::Nullable;
 use crate::packet_peer_dtls::OpenSSLPacketPeerDtls;
 use crate::tuning::tuned_class;
@@ -38,15 +38,6 @@ tuned_class! {
 }
 
 const CLASS: &str = "OpenSSLDTLSServer";
-
-class_enum! {
-    /// Whether `OpenSSLDTLSServer` asks clients for certificates.
-    pub struct ClientCertificateMode = "OpenSSLDTLSServer"."ClientCertificateMode" {
-        CLIENT_CERTIFICATE_NONE = 0,
-        CLIENT_CERTIFICATE_OPTIONAL = 1,
-        CLIENT_CERTIFICATE_REQUIRED = 2,
-    }
-}
 
 #[godot_api]
 impl OpenSSLDtlsServer {

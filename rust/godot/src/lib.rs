@@ -10,6 +10,8 @@ use godot::obj::GodotClass;
 mod auth_args;
 mod certificates;
 mod class_enum;
+#[cfg(test)]
+mod docs_xml;
 mod dtls_server;
 mod godot_logger;
 mod godot_pem;
@@ -33,7 +35,7 @@ unsafe impl ExtensionLibrary for OpenSslDtlsExtension {
             godot_logger::install();
             status_enum::PeerStatus::register(packet_peer_dtls::OpenSSLPacketPeerDtls::class_id());
             certificates::KeyTypeEnum::register(certificates::OpenSSLDtlsCertificates::class_id());
-            dtls_server::ClientCertificateMode::register(dtls_server::OpenSSLDtlsServer::class_id());
+            auth_args::ClientCertificateMode::register(dtls_server::OpenSSLDtlsServer::class_id());
         }
     }
 }

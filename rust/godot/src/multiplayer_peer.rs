@@ -22,7 +22,7 @@ use openssl_dtls_core::{
 };
 use parking_lot::Mutex;
 
-use crate::dtls_server::ClientCertificateMode;
+use crate::auth_args::ClientCertificateMode;
 use crate::handed_out::HandedOut;
 use crate::nullable::Nullable;
 use crate::packet_peer_dtls::OpenSSLPacketPeerDtls;

@@ -129,7 +129,7 @@ impl IPacketPeerExtension for OpenSSLPacketPeerDtls {
 
 // Getters that are not `const` in Godot's API take `&mut self` although they only read: gdext
 // then binds the object exclusively, and gdext 0.5.5's blocking cell mis-tracks shared binds that
-// overlap across threads (README "Threads"). The const ones (`get_status`, ...) keep `&self`.
+// overlap across threads (docs/packet-peer.md, "Threads"). The const ones (`get_status`, ...) keep `&self`.
 #[godot_api]
 impl OpenSSLPacketPeerDtls {
     /// Starts a DTLS handshake with the server [param packet_peer] is connected to (it must be

@@ -30,7 +30,7 @@ impl std::fmt::Debug for Identity {
             .field("certificate_pem", &self.certificate_pem)
             .field(
                 "private_key_pem",
-                &crate::features::Redacted(self.private_key_pem.len()),
+                &crate::config::features::Redacted(self.private_key_pem.len()),
             )
             .finish()
     }

@@ -11,9 +11,8 @@ use openssl::ssl::{
 };
 use parking_lot::Mutex;
 
-use crate::{
-    features, ffi, trust_store, ClientConfig, DtlsError, DtlsVersion, Settings, Verification,
-};
+use crate::config::{features, trust_store};
+use crate::{ffi, ClientConfig, DtlsError, DtlsVersion, Settings, Verification};
 
 /// How many distinct client contexts stay cached.
 const CLIENT_CACHE_SIZE: usize = 16;

@@ -9,7 +9,7 @@ use openssl::x509::store::{X509Store, X509StoreBuilder};
 use openssl::x509::verify::X509VerifyFlags;
 use zeroize::Zeroize;
 
-use crate::pem::{certificates_from_pem, clean_pem, private_key_from_pem};
+use crate::config::pem::{certificates_from_pem, clean_pem, private_key_from_pem};
 use crate::{ffi, DtlsError};
 
 /// PSK cipher suites (DTLS 1.2, AEAD only). A PSK-only peer offers these; a server with both

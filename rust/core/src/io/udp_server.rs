@@ -7,7 +7,7 @@ use std::io;
 use std::net::{SocketAddr, UdpSocket};
 use std::time::Instant;
 
-use crate::transport::is_unreachable_report;
+use crate::io::transport::is_unreachable_report;
 use crate::{Accept, DtlsError, Server, ServerConfig, Session, Status};
 
 /// Most datagrams one `poll` reads.

@@ -47,7 +47,7 @@ pub const DEFAULT_MULTIPLAYER_MTU: usize = 1400;
 /// Smallest MTU a multiplayer connection runs at (1366: renet's largest packet, the frame tag, an
 /// AEAD record's overhead).
 pub const MIN_MULTIPLAYER_MTU: usize =
-    frame::MAX_CHANNELS_FRAME + crate::settings::AEAD_RECORD_OVERHEAD;
+    frame::MAX_CHANNELS_FRAME + crate::config::settings::AEAD_RECORD_OVERHEAD;
 /// Default handshake timeout of a multiplayer connection.
 pub const DEFAULT_MULTIPLAYER_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 

@@ -7,7 +7,7 @@ use super::header::{Header, ALERT, APPLICATION_DATA, DTLS1_2, HANDSHAKE, HEADER_
 use super::keys::RecordKeys;
 use super::replay::ReplayWindow;
 use super::suite::Aead;
-use crate::settings::MAX_RECORD_PAYLOAD;
+use crate::config::settings::MAX_RECORD_PAYLOAD;
 use crate::DtlsError;
 
 /// Largest record body RFC 5246 6.2.3 allows (2^14 + 2048).

@@ -6,11 +6,12 @@ use std::time::{Duration, Instant};
 
 use openssl::ssl::{SslContext, SslStream};
 
-use crate::cookie_jar::CookieJar;
-use crate::datagram_io::DatagramIo;
-use crate::failure_log::FailureLog;
-use crate::features::{self, PSK_CIPHERS};
-use crate::{contexts, ffi, ClientAuth, DtlsError, OwnCertificate, PskKeys, Session, Settings};
+use crate::config::features::{self, PSK_CIPHERS};
+use crate::config::{contexts, pem};
+use crate::server::cookie_jar::CookieJar;
+use crate::server::failure_log::FailureLog;
+use crate::session::datagram_io::{self, DatagramIo};
+use crate::{ffi, ClientAuth, DtlsError, OwnCertificate, PskKeys, Session, Settings};
 
 /// Configuration of a server. `Debug` leaves the private key out (PSK keys show as sizes).
 #[derive(Clone, PartialEq, Eq)]
@@ -41,7 +42,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("certificate_pem", &self.certificate_pem)
             .field(
                 "private_key_pem",
-                &crate::features::Redacted(self.private_key_pem.len()),
+                &features::Redacted(self.private_key_pem.len()),
             )
             .field("chain_pem", &self.chain_pem)
             .field("settings", &self.settings)
@@ -111,7 +112,7 @@ impl Server {
             ));
         }
         let mut b = contexts::base_builder(&config.settings)?;
-        let has_certificate = !crate::pem::clean_pem(&config.certificate_pem).is_empty();
+        let has_certificate = !pem::clean_pem(&config.certificate_pem).is_empty();
         match (&config.psk, has_certificate) {
             (None, _) | (Some(_), true) => features::use_certificate(
                 &mut b,
@@ -187,7 +188,7 @@ impl Server {
         let _ = openssl::error::ErrorStack::get();
         if result > 0 {
             // DTLSv1_listen only accepts a datagram that starts with the ClientHello's record.
-            if let Some(seq) = crate::datagram_io::record_seq(datagram) {
+            if let Some(seq) = datagram_io::record_seq(datagram) {
                 listener.get_mut().continue_after_listen(seq);
             }
             return Accept::Session(Box::new(Session::accepted(

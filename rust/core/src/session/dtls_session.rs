@@ -9,15 +9,14 @@ use std::time::{Duration, Instant};
 
 use openssl::ssl::{ErrorCode, SslRef, SslStream};
 
-use crate::datagram_io::DatagramIo;
-use crate::failure_log::FailureLog;
+use crate::config::contexts;
+use crate::config::settings::{max_packet_size_estimate, MAX_RECORD_PAYLOAD};
+use crate::records::screen;
 use crate::records::{Handover, Outcome, OwnRecords};
-use crate::session_info::ConnectedInfo;
-use crate::settings::{max_packet_size_estimate, MAX_RECORD_PAYLOAD};
-use crate::{
-    contexts, ffi, screen, ClientConfig, DtlsError, PacketQueue, RecordLayer, Settings, Stats,
-    Status,
-};
+use crate::server::failure_log::FailureLog;
+use crate::session::datagram_io::DatagramIo;
+use crate::session::info::ConnectedInfo;
+use crate::{ffi, ClientConfig, DtlsError, PacketQueue, RecordLayer, Settings, Stats, Status};
 
 /// Largest plaintext of one DTLS record (2^14) plus slack: the read buffer size.
 const MAX_RECORD_PLAINTEXT: usize = 16 * 1024 + 256;

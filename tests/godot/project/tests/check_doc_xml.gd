@@ -2,7 +2,7 @@
 #     godot --headless --path PROJECT --doctool DIR --gdextension-docs
 # writes to DIR/doc_classes/<Class>.xml. Run by steps/test_doc_api.sh as
 #     godot --headless --path PROJECT -s res://tests/check_doc_xml.gd -- DIR/doc_classes
-# The expected signatures are the README's (and the issue's) class reference, written out as Godot prints them.
+# The expected signatures are the class reference's (docs/api/; and the issue's), written out as Godot prints them.
 extends SceneTree
 
 const Harness = preload("res://tests/harness.gd")

@@ -1,4 +1,4 @@
-# The addon's API as GDScript and ClassDB see it (the README's API tables): the class tree, the Status enum
+# The addon's API as GDScript and ClassDB see it (docs/api/, the reference make docs writes): the class tree, the Status enum
 # (values equal to the built-in PacketPeerDTLS.Status, usable as a type), method signatures with their default
 # arguments, OpenSSLDTLSServer's and OpenSSLDTLSCertificates' methods, and every documented way of calling
 # connect_to_peer. The same API in Godot's own class reference dump: steps/test_doc_api.sh.

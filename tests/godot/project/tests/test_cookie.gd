@@ -1,6 +1,6 @@
 # The cookie round of OpenSSLDTLSServer, seen through a UDP relay that records every datagram.
 #
-# Semantics (README "Status and cookie semantics"): the server answers a client's first ClientHello (no
+# Semantics (docs/packet-peer.md, "Semantics"): the server answers a client's first ClientHello (no
 # cookie) with a stateless HelloVerifyRequest carrying a cookie (an HMAC over the client's address) and keeps
 # nothing. So the first take_connection for a client returns a peer in STATUS_DISCONNECTED (Godot's built-in
 # DTLSServer returns STATUS_ERROR there, printing nothing either) and releases the PacketPeerUDP; the client's

@@ -3,7 +3,7 @@
 #   STATUS_DISCONNECTED (close_notify) after polling; put_packet on either then returns ERR_UNCONFIGURED,
 #   printing one error;
 # - packets that arrived before the close_notify stay readable after the status turned to DISCONNECTED
-#   (README), on the addon's side; disconnect_from_peer() itself drops the unread ones (README).
+#   (docs/packet-peer.md), on the addon's side; disconnect_from_peer() itself drops the unread ones (docs/packet-peer.md).
 # What a finished or released peer lets go of: test_peer_release.gd.
 # requires-addon
 # put_packet after a disconnect (the addon's message, and the built-in's):

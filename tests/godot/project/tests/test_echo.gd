@@ -12,8 +12,8 @@ const Harness = preload("res://tests/harness.gd")
 const Pair = preload("res://tests/dtls_pair.gd")
 const Certs = preload("res://tests/certs.gd")
 const OURS := "ours"
-const MTU := 1200  # the addon's default datagram size limit (README)
-const MAX_PACKET := 1163  # README: the largest packet at the default MTU, with AES-GCM
+const MTU := 1200  # the addon's default datagram size limit (docs/packet-peer.md)
+const MAX_PACKET := 1163  # docs/packet-peer.md: the largest packet at the default MTU, with AES-GCM
 
 var h := Harness.new(self)
 
@@ -167,7 +167,7 @@ func _vars(id: Dictionary) -> void:
 func _max_size(id: Dictionary) -> void:
 	h.section("a packet of exactly get_max_packet_size() bytes")
 	h.check_eq(OpenSSLPacketPeerDTLS.new().get_max_packet_size(), MAX_PACKET,
-		"a new peer reports %d (README: 1163 at the default 1200-byte MTU)" % MAX_PACKET)
+		"a new peer reports %d (docs/packet-peer.md: 1163 at the default 1200-byte MTU)" % MAX_PACKET)
 	var pair := _connected_pair(id, true)
 	var client: OpenSSLPacketPeerDTLS = pair.clients[0]
 	var server_peer: OpenSSLPacketPeerDTLS = pair.server_peers[0]

@@ -6,7 +6,7 @@
 # intact or refused. Synchronisation is Thread.wait_to_finish, Mutex and poll loops with deadlines; no sleeps.
 # The hammering threads mix const methods (bound shared) with writing ones (bound exclusively): the patched
 # blocking cell (rust/patches/godot-cell) makes them wait for each other (test_threads_const.gd does only
-# that). What they leave out (README "Threads"): Godot's PacketPeer.put_var() encodes into one buffer per
+# that). What they leave out (docs/packet-peer.md, "Threads"): Godot's PacketPeer.put_var() encodes into one buffer per
 # object, so one thread at a time may call it.
 # requires-addon
 # allow-error: OpenSSLPacketPeerDTLS.put_packet: not connected: call connect_to_peer()
