@@ -721,3 +721,71 @@ fn a_cipher_that_leaves_no_room_for_the_channels_at_the_mtu_fails_with_a_reason(
         "{why}"
     );
 }
+
+#[test]
+fn a_reader_that_answers_sends_its_answers_and_acknowledgements_in_one_batch() {
+    let mut server = server();
+    let mut client = client_to(port(&server));
+    let id = connect(&mut server, &mut client);
+    // The first pings are answered (the next ones are a second away): from here on the server
+    // sends only what the channels send.
+    until("both round trips measured", |now| {
+        server.poll(now).expect("poll");
+        client.poll(now).expect("poll");
+        client
+            .host()
+            .peer_stats(SERVER_ID)
+            .is_some_and(|s| s.rtt.is_some())
+            && server
+                .host()
+                .peer_stats(id)
+                .is_some_and(|s| s.rtt.is_some())
+    });
+    send_numbered(&mut client, SERVER_ID as i32, 0, TransferMode::Reliable, 50);
+    client.poll(Instant::now()).expect("poll");
+    let mut got = 0;
+    until("the 50 messages", |now| {
+        let at_poll = datagrams_sent(&server, &client, id).0;
+        server.poll_for_reader(now).expect("poll");
+        let read = messages(&mut server);
+        let after_poll = datagrams_sent(&server, &client, id).0;
+        if !read.is_empty() {
+            // The acknowledgement of what arrived waits for the reader...
+            assert_eq!(
+                after_poll, at_poll,
+                "nothing sent while messages wait unread"
+            );
+            for _ in &read {
+                server
+                    .host_mut()
+                    .send(now, id as i32, 0, TransferMode::Reliable, &[1])
+                    .expect("answer");
+            }
+            // ... and goes with the answers, in one datagram.
+            assert!(server.send_queued(now), "the answers were queued");
+            let sent = datagrams_sent(&server, &client, id).0 - after_poll;
+            assert_eq!(sent, 1, "{} answers and the acknowledgement", read.len());
+        }
+        got += read.len();
+        client.poll(now).expect("poll");
+        got >= 50
+    });
+}
+
+#[test]
+fn a_reader_that_does_not_read_still_acknowledges_at_its_next_poll() {
+    let mut server = server();
+    let mut client = client_to(port(&server));
+    let id = connect(&mut server, &mut client);
+    send_numbered(&mut client, SERVER_ID as i32, 0, TransferMode::Reliable, 20);
+    until("the client's messages acknowledged", |now| {
+        client.poll(now).expect("poll");
+        server.poll_for_reader(now).expect("poll"); // never reads
+        client
+            .host()
+            .peer_stats(SERVER_ID)
+            .is_some_and(|s| s.queued_bytes == 0)
+    });
+    assert_eq!(server.host().pending_messages(), 20);
+    assert!(server.host().peer_stats(id).is_some());
+}

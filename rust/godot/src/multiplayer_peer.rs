@@ -265,7 +265,7 @@ impl IMultiplayerPeerExtension for OpenSSLDtlsMultiplayerPeer {
         let Some(peer) = self.peer.get_mut().as_mut() else {
             return;
         };
-        if let Err(e) = peer.poll(Instant::now()) {
+        if let Err(e) = peer.poll_for_reader(Instant::now()) {
             log::warn!("{CLASS}.poll: the UDP socket failed: {e}");
         }
         let events: Vec<PeerEvent> = std::iter::from_fn(|| peer.host_mut().poll_event()).collect();

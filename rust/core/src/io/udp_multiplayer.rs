@@ -28,6 +28,8 @@ pub struct UdpMultiplayer {
     host: MultiplayerHost,
     /// A client's further addresses of the server, until one answers.
     fallback: Option<Fallback>,
+    /// [`UdpMultiplayer::poll_for_reader`] held the channels' sends back for the reader.
+    held: bool,
 }
 
 /// What a client needs to try the server's next address.
@@ -66,6 +68,7 @@ impl UdpMultiplayer {
             socket,
             host,
             fallback: None,
+            held: false,
         })
     }
 
@@ -117,6 +120,7 @@ impl UdpMultiplayer {
                 remaining,
                 started: now,
             }),
+            held: false,
         };
         peer.transmit();
         Ok(peer)
@@ -139,6 +143,29 @@ impl UdpMultiplayer {
 
     /// Reads waiting datagrams, runs the timers, sends everything queued.
     pub fn poll(&mut self, now: Instant) -> io::Result<()> {
+        let result = self.receive(now);
+        self.host.handle_timeout(now);
+        self.transmit();
+        result
+    }
+
+    /// [`UdpMultiplayer::poll`] for a reader that reads every message and answers some (Godot's
+    /// `SceneMultiplayer`): while messages wait to be read, what the channels would send
+    /// (acknowledgements, queued messages) waits for [`UdpMultiplayer::send_queued`], which the
+    /// reader calls once it has read everything, so answers and acknowledgements share
+    /// datagrams. Held back at most until the next poll.
+    pub fn poll_for_reader(&mut self, now: Instant) -> io::Result<()> {
+        if self.held {
+            self.send_queued(now);
+        }
+        let result = self.receive(now);
+        self.held = self.host.handle_timeout_for_reader(now);
+        self.transmit();
+        result
+    }
+
+    /// Reads the waiting datagrams (at most [`MAX_DATAGRAMS_PER_POLL`]) into the host.
+    fn receive(&mut self, now: Instant) -> io::Result<()> {
         let mut result = Ok(());
         let (mut read, mut unreachable, mut answered) = (0, false, false);
         let host = &mut self.host;
@@ -164,8 +191,6 @@ impl UdpMultiplayer {
             }
         }
         self.next_address(now, answered, unreachable);
-        self.host.handle_timeout(now);
-        self.transmit();
         result
     }
 
@@ -206,6 +231,7 @@ impl UdpMultiplayer {
     /// Sends what the game queued since the last poll, now (see
     /// [`MultiplayerHost::send_queued`]); false when there was nothing.
     pub fn send_queued(&mut self, now: Instant) -> bool {
+        self.held = false;
         if !self.host.has_unsent() {
             return false;
         }

@@ -324,11 +324,25 @@ impl MultiplayerHost {
 
     /// Runs every timer (handshakes, retransmissions, keepalives, idle timeouts).
     pub fn handle_timeout(&mut self, now: Instant) {
+        self.run_timers(now, true);
+    }
+
+    /// Runs every timer as [`MultiplayerHost::handle_timeout`] does, but while received messages
+    /// wait to be read the channels send nothing (acknowledgements, retransmissions, queued
+    /// messages) until [`MultiplayerHost::send_queued`]: a game that reads and answers sends its
+    /// answers and the acknowledgements in one batch. True when it held them back.
+    pub fn handle_timeout_for_reader(&mut self, now: Instant) -> bool {
+        let hold = self.pending_messages() > 0;
+        self.run_timers(now, !hold);
+        hold
+    }
+
+    fn run_timers(&mut self, now: Instant, send: bool) {
         // Connections that ended and have said all they had to say go.
         self.links
             .retain(|_, l| l.state() != LinkState::Over || l.session.has_transmit());
         for link in self.links.values_mut() {
-            link.handle_timeout(now, &mut self.inbox);
+            link.handle_timeout(now, &mut self.inbox, send);
         }
         self.update(now);
     }

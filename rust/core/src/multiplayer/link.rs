@@ -36,7 +36,7 @@ const MIN_RESEND: Duration = Duration::from_millis(30);
 /// Longest real resend time.
 const MAX_RESEND: Duration = Duration::from_secs(1);
 /// Bytes renet hands out per call: a burst the receiver's socket buffer takes whole.
-const BYTES_PER_CALL: u64 = 32 * 1024;
+const BYTES_PER_CALL: u64 = 64 * 1024;
 /// A flush asks renet once per this much time since the previous flush (at least once, at most
 /// [`MAX_CALLS_PER_FLUSH`] times): polled in a tight loop, 32 KiB per poll; polled once a frame,
 /// 8 MB/s, up to 192 KiB per frame. (renet itself has no congestion control.)
@@ -204,12 +204,15 @@ impl Link {
     }
 
     /// Runs the timers: the session's (handshake, idle timeout), the channels' retransmissions,
-    /// the keepalive; sends what the channels have.
-    pub(crate) fn handle_timeout(&mut self, now: Instant, inbox: &mut Inbox) {
+    /// the keepalive; sends what the channels have (unless `send` is false: then it waits for
+    /// [`Link::send_queued`]).
+    pub(crate) fn handle_timeout(&mut self, now: Instant, inbox: &mut Inbox, send: bool) {
         self.session.handle_timeout(now);
         self.process(now, inbox);
         if self.state != LinkState::Over {
-            self.flush(now, false);
+            if send {
+                self.flush(now, false);
+            }
             if let Some(rates) = self.rates.as_mut() {
                 rates.update(now, self.session.stats());
             }
