@@ -196,6 +196,7 @@ impl Server {
                 &self.settings,
                 now,
                 Arc::clone(&self.failure_log),
+                datagram.len(),
             )));
         }
         let reply = listener.get_mut().outgoing.pop();

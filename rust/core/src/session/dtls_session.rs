@@ -153,15 +153,19 @@ impl Session {
         Ok(session)
     }
 
-    /// A server session whose ClientHello (with a valid cookie) `DTLSv1_listen` already took.
+    /// A server session whose ClientHello (with a valid cookie), a datagram of
+    /// `client_hello_len` bytes, `DTLSv1_listen` already took: counted as received.
     pub(crate) fn accepted(
         stream: SslStream<DatagramIo>,
         settings: &Settings,
         now: Instant,
         failure_log: Arc<FailureLog>,
+        client_hello_len: usize,
     ) -> Session {
         let mut session = Session::new(stream, Role::Server, settings, now);
         session.failure_log = Some(failure_log);
+        session.stats.datagrams_received = 1;
+        session.stats.bytes_received = client_hello_len as u64;
         session.drive_handshake(now);
         session
     }
