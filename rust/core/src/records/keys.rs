@@ -10,7 +10,7 @@ use openssl::error::ErrorStack;
 use openssl::hash::MessageDigest;
 use openssl::ssl::SslRef;
 use openssl_sys::OSSL_PARAM;
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
 use super::suite::{Aead, Suite};
 use crate::DtlsError;
@@ -39,19 +39,45 @@ const RESERVED_LABELS: [&str; 5] = [
 
 /// `P_hash` of RFC 5246 5 with `digest`, through EVP_KDF "TLS1-PRF": `out` is filled with
 /// PRF(secret, seed), the seed being the label and its data already concatenated.
-fn tls1_prf(
+pub(super) fn tls1_prf(
     digest: MessageDigest,
     secret: &[u8],
     seed: &[u8],
     out: &mut [u8],
 ) -> Result<(), ErrorStack> {
+    let mut name = digest_name_param(digest)?;
+    tls1_prf_named(&mut name, secret, seed, out)
+}
+
+/// The digest's name as the buffer of a UTF-8 OSSL_PARAM: NUL-terminated, since OpenSSL reads
+/// such a parameter's data as a C string (the KDF takes the pointer, not the length).
+pub(super) fn digest_name_param(digest: MessageDigest) -> Result<Vec<u8>, ErrorStack> {
     let name = digest.type_().short_name()?;
-    let mut name = Zeroizing::new(name.as_bytes().to_vec());
+    let mut buf = Vec::with_capacity(name.len() + 1);
+    buf.extend_from_slice(name.as_bytes());
+    buf.push(0);
+    Ok(buf)
+}
+
+/// [`tls1_prf`] with the digest name already in an OSSL_PARAM buffer made by
+/// [`digest_name_param`], which must end with a NUL (the tests place it where reading past it
+/// faults).
+pub(super) fn tls1_prf_named(
+    name: &mut [u8],
+    secret: &[u8],
+    seed: &[u8],
+    out: &mut [u8],
+) -> Result<(), ErrorStack> {
     let mut secret = Zeroizing::new(secret.to_vec());
     let mut seed = seed.to_vec();
+    if name.last() != Some(&0) {
+        // OpenSSL would read past the buffer.
+        return Err(ErrorStack::get());
+    }
     // SAFETY: every pointer handed to OpenSSL points into a live buffer of the given length for
     // the whole block (the OSSL_PARAM array only borrows them and OpenSSL copies what it keeps);
-    // the keys are NUL-terminated C string literals; the fetched KDF and its context are freed
+    // the digest name ends with a NUL within its buffer (checked above), which is where OpenSSL,
+    // reading it as a C string, stops; the keys are NUL-terminated C string literals; the fetched KDF and its context are freed
     // on every path, and a null from either fetch is checked before use.
     unsafe {
         let kdf = openssl_sys::EVP_KDF_fetch(ptr::null_mut(), c"TLS1-PRF".as_ptr(), ptr::null());
@@ -67,7 +93,8 @@ fn tls1_prf(
             OSSL_PARAM_construct_utf8_string(
                 param_key(c"digest"),
                 name.as_mut_ptr() as *mut c_char,
-                name.len(),
+                // The string's length, without its NUL (OpenSSL's convention for UTF-8 data).
+                name.len().saturating_sub(1),
             ),
             openssl_sys::OSSL_PARAM_construct_octet_string(
                 param_key(c"secret"),
@@ -83,7 +110,6 @@ fn tls1_prf(
         ];
         let ok = openssl_sys::EVP_KDF_derive(ctx, out.as_mut_ptr(), out.len(), params.as_ptr());
         openssl_sys::EVP_KDF_CTX_free(ctx);
-        name.zeroize();
         if ok != 1 {
             return Err(ErrorStack::get());
         }
