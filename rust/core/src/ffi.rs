@@ -13,6 +13,7 @@ use openssl_sys::SSL;
 const DTLS_CTRL_GET_TIMEOUT: c_int = 73;
 const DTLS_CTRL_HANDLE_TIMEOUT: c_int = 74;
 const SSL_CTRL_CLEAR_MODE: c_int = 78;
+const SSL_CTRL_SESS_NUMBER: c_int = 20;
 
 /// Signature of OpenSSL's `DTLS_timer_cb`.
 pub(crate) type TimerCallback = unsafe extern "C" fn(s: *mut SSL, timer_us: c_uint) -> c_uint;
@@ -132,6 +133,16 @@ pub(crate) fn clear_release_buffers_mode(ssl: &SslRef) {
             std::ptr::null_mut(),
         );
     }
+}
+
+/// `SSL_CTX_sess_number`: how many sessions the context's session cache holds.
+pub(crate) fn ctx_sessions_cached(ctx: &openssl::ssl::SslContextRef) -> i64 {
+    // SAFETY: `ctx` is a live SSL_CTX; SSL_CTRL_SESS_NUMBER only reads the cache's length and
+    // takes no pointer argument.
+    let n = unsafe {
+        openssl_sys::SSL_CTX_ctrl(ctx.as_ptr(), SSL_CTRL_SESS_NUMBER, 0, std::ptr::null_mut())
+    };
+    i64::from(n)
 }
 
 /// Installs the function OpenSSL asks for the next retransmission timeout.

@@ -158,6 +158,13 @@ impl Server {
         &self.settings
     }
 
+    /// How many sessions OpenSSL's session cache of this server's context holds (always 0: the
+    /// cache is off and no secret outlives its session; for the tests).
+    #[doc(hidden)]
+    pub fn cached_sessions(&self) -> i64 {
+        ffi::ctx_sessions_cached(&self.ctx)
+    }
+
     /// Answers a datagram from `peer` (any stable bytes naming the client's address and port, e.g.
     /// `"203.0.113.7:4433"`), a client that has no session yet. A ClientHello without a valid
     /// cookie gets a HelloVerifyRequest and leaves no trace; one with a valid cookie becomes a
