@@ -142,6 +142,8 @@ pub(crate) fn ctx_sessions_cached(ctx: &openssl::ssl::SslContextRef) -> i64 {
     let n = unsafe {
         openssl_sys::SSL_CTX_ctrl(ctx.as_ptr(), SSL_CTRL_SESS_NUMBER, 0, std::ptr::null_mut())
     };
+    // c_long is i32 on Windows, i64 elsewhere.
+    #[allow(clippy::useless_conversion)]
     i64::from(n)
 }
 
