@@ -26,6 +26,7 @@ extern "C" {
     fn DTLS_set_timer_cb(s: *mut SSL, cb: Option<TimerCallback>);
     fn SSL_free_buffers(s: *mut SSL) -> c_int;
     fn SSL_has_pending(s: *const SSL) -> c_int;
+    fn SSL_get_state(s: *const SSL) -> c_int;
     fn SSL_CTX_use_psk_identity_hint(ctx: *mut openssl_sys::SSL_CTX, hint: *const c_char) -> c_int;
 }
 
@@ -133,6 +134,21 @@ pub(crate) fn clear_release_buffers_mode(ssl: &SslRef) {
             std::ptr::null_mut(),
         );
     }
+}
+
+/// True when OpenSSL has read the peer's ChangeCipherSpec and waits for its Finished
+/// (`SSL_get_state` is `TLS_ST_CR_CHANGE` or `TLS_ST_SR_CHANGE`): from then on it reads the
+/// peer's protected records at once instead of buffering them. The enum gained two states
+/// before these in OpenSSL 3.2 (certificate compression), hence the version test.
+pub(crate) fn peer_change_cipher_spec_read(ssl: &SslRef) -> bool {
+    let (client_read_change, server_read_change) = if openssl::version::number() >= 0x3020_0000 {
+        (11, 35)
+    } else {
+        (10, 31)
+    };
+    // SAFETY: `ssl` is a live SSL object; the call only reads its handshake state.
+    let state = unsafe { SSL_get_state(ssl.as_ptr()) };
+    state == client_read_change || state == server_read_change
 }
 
 /// `SSL_CTX_sess_number`: how many sessions the context's session cache holds.

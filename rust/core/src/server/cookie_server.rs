@@ -187,7 +187,7 @@ impl Server {
                 }
             },
         };
-        listener.get_mut().deliver(datagram);
+        listener.get_mut().deliver(datagram, false);
         let result = ffi::dtls_listen(listener.ssl(), &mut self.peer_addr);
         listener.get_mut().discard_unread();
         // Garbage leaves reasons on OpenSSL's thread-local error queue: clear them.
