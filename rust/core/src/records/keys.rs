@@ -133,9 +133,23 @@ pub(crate) struct RecordKeys {
     pub(crate) read: DirectionKeys,
 }
 
+#[cfg(test)]
+thread_local! {
+    /// Where this thread made master secrets (for the test that they stay there).
+    static MASTERS_MADE: std::cell::RefCell<Vec<usize>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Where this thread made master secrets.
+#[cfg(test)]
+pub(crate) fn masters_made_here() -> Vec<usize> {
+    MASTERS_MADE.with(|m| m.borrow().clone())
+}
+
 /// What the record keys and keying material of an established session are derived from.
 pub(crate) struct SessionSecrets {
-    master: Zeroizing<[u8; MASTER_SECRET_LEN]>,
+    /// On the heap from the start: moving the secrets (into the record layer, its box) moves
+    /// only the pointer, and the one copy is wiped when it drops.
+    master: Box<Zeroizing<[u8; MASTER_SECRET_LEN]>>,
     /// client_random || server_random.
     randoms: [u8; 2 * RANDOM_LEN],
     prf: MessageDigest,
@@ -145,7 +159,7 @@ impl SessionSecrets {
     /// Copies the secrets of the established session `ssl` negotiated with `suite`.
     pub(crate) fn from_ssl(ssl: &SslRef, suite: &Suite) -> Option<SessionSecrets> {
         let session = ssl.session()?;
-        let mut master = Zeroizing::new([0u8; MASTER_SECRET_LEN]);
+        let mut master = Box::new(Zeroizing::new([0u8; MASTER_SECRET_LEN]));
         if session.master_key_len() != MASTER_SECRET_LEN
             || session.master_key(&mut master[..]) != MASTER_SECRET_LEN
         {
@@ -157,11 +171,19 @@ impl SessionSecrets {
         {
             return None;
         }
+        #[cfg(test)]
+        MASTERS_MADE.with(|m| m.borrow_mut().push(master.as_ptr() as usize));
         Some(SessionSecrets {
             master,
             randoms,
             prf: suite.prf,
         })
+    }
+
+    /// Where the master secret lives (for the test that it stays there when its owner moves).
+    #[cfg(test)]
+    pub(crate) fn master_at(&self) -> *const u8 {
+        self.master.as_ptr()
     }
 
     /// The AEAD keys of the key block (RFC 5246 6.3: client key, server key, client IV, server

@@ -639,3 +639,23 @@ fn prf_digest_name_is_nul_terminated() {
         }
     }
 }
+
+/// Issue 25, defect 5: the master secret is made in one place and stays there while the record
+/// layer holding it is built, returned and boxed, so wiping that place wipes it all.
+#[test]
+fn the_master_secret_stays_where_it_was_made() {
+    let (client, server, _wire) = certificate_pair(
+        "ECDHE-ECDSA-AES128-GCM-SHA256",
+        RecordLayer::Own,
+        RecordLayer::Own,
+    );
+    let made = super::keys::masters_made_here();
+    for session in [&client, &server] {
+        let own = session.own_records().expect("our record layer");
+        let at = own.secrets().master_at() as usize;
+        assert!(
+            made.contains(&at),
+            "the master secret moved from where it was made"
+        );
+    }
+}
