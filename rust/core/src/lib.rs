@@ -22,6 +22,7 @@ use session::{datagram_io, info as session_info, packet_queue, stats, status};
 
 pub use certificates::{generate_key, params_for, self_signed, Identity, KeyType};
 pub use client_config::{ClientConfig, Verification};
+pub use config::secret_text::SecretString;
 pub use connection::{flush, pump, Connection};
 pub use cookie_jar::COOKIE_LEN;
 pub use error::DtlsError;

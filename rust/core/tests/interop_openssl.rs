@@ -36,7 +36,7 @@ impl Credentials {
             dir: TempDir::new(tag),
             trusted: id.certificate_pem.clone(),
             cert: id.certificate_pem,
-            key: id.private_key_pem,
+            key: id.private_key_pem.to_string(),
             chain: None,
         }
     }
@@ -48,7 +48,7 @@ impl Credentials {
             dir: TempDir::new(tag),
             trusted: chain.root_pem,
             cert: chain.leaf.certificate_pem,
-            key: chain.leaf.private_key_pem,
+            key: chain.leaf.private_key_pem.to_string(),
             chain: chain.intermediate_pem,
         }
     }
@@ -204,7 +204,7 @@ fn s_client_against_our_server(
     let mut config = server_config(
         &openssl_dtls_core::Identity {
             certificate_pem: credentials.cert.clone(),
-            private_key_pem: credentials.key.clone(),
+            private_key_pem: credentials.key.clone().into(),
         },
         Settings::default(),
     );
@@ -372,7 +372,7 @@ fn server_keeps_no_session_cache() {
         let config = server_config(
             &openssl_dtls_core::Identity {
                 certificate_pem: credentials.cert.clone(),
-                private_key_pem: credentials.key.clone(),
+                private_key_pem: credentials.key.clone().into(),
             },
             settings,
         );

@@ -17,8 +17,8 @@ use crate::{contexts, ffi, ClientAuth, DtlsError, OwnCertificate, PskKeys, Sessi
 pub struct ServerConfig {
     /// The server certificate, PEM; more certificates after it are sent as its chain.
     pub certificate_pem: String,
-    /// The private key of the certificate, PEM.
-    pub private_key_pem: String,
+    /// The private key of the certificate, PEM (wiped when the config drops).
+    pub private_key_pem: crate::SecretString,
     /// Extra chain certificates (intermediates), PEM, sent after those in `certificate_pem`.
     pub chain_pem: Option<String>,
     /// MTU, timers, versions, ciphers for every session.
@@ -59,7 +59,7 @@ impl ServerConfig {
     pub fn new(certificate_pem: impl Into<String>, private_key_pem: impl Into<String>) -> Self {
         ServerConfig {
             certificate_pem: certificate_pem.into(),
-            private_key_pem: private_key_pem.into(),
+            private_key_pem: crate::SecretString::new(private_key_pem),
             chain_pem: None,
             settings: Settings::default(),
             cookie_rotation: Duration::from_secs(30),
@@ -117,7 +117,7 @@ impl Server {
                 &mut b,
                 &OwnCertificate {
                     certificate_pem: config.certificate_pem.clone(),
-                    private_key_pem: config.private_key_pem.clone(),
+                    private_key_pem: String::from(&config.private_key_pem),
                     chain_pem: config.chain_pem.clone(),
                 },
             )?,

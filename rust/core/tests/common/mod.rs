@@ -151,7 +151,7 @@ pub fn make_chain(key: KeyType, with_intermediate: bool) -> Chain {
         intermediate_pem,
         leaf: Identity {
             certificate_pem: leaf_cert.pem(),
-            private_key_pem: leaf_key.serialize_pem(),
+            private_key_pem: leaf_key.serialize_pem().into(),
         },
     }
 }
