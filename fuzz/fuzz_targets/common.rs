@@ -148,7 +148,8 @@ pub fn check(session: &Session) {
 
 /// The connected-session targets: a connected pair (through one server kept across inputs), the
 /// fuzz input fed as datagrams to the server's session (`server_side`) or the client. Garbage to
-/// it (no one else has its keys): it must still be connected afterwards, and still send.
+/// it (no one else has its keys): it must still be connected afterwards, and still send what the
+/// peer opens.
 pub fn garbage_into_connected(data: &[u8], server_side: bool) {
     static SERVER: std::sync::Mutex<Option<Server>> = std::sync::Mutex::new(None);
     let mut guard = SERVER.lock().unwrap_or_else(|e| e.into_inner());
@@ -170,5 +171,15 @@ pub fn garbage_into_connected(data: &[u8], server_side: bool) {
     session
         .send(b"still alive")
         .expect("send on a connected session");
+    // And the peer opens it: the garbage left the keys and sequence numbers as they were.
+    let now = Instant::now();
+    for d in outgoing(&mut session) {
+        peer.handle_datagram(now, &d);
+    }
+    assert_eq!(
+        peer.recv().as_deref(),
+        Some(&b"still alive"[..]),
+        "the peer did not get the packet sent after the garbage"
+    );
     feed(&mut peer, &[]);
 }

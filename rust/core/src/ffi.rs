@@ -13,6 +13,7 @@ use openssl_sys::SSL;
 const DTLS_CTRL_GET_TIMEOUT: c_int = 73;
 const DTLS_CTRL_HANDLE_TIMEOUT: c_int = 74;
 const SSL_CTRL_CLEAR_MODE: c_int = 78;
+const SSL_CTRL_SESS_NUMBER: c_int = 20;
 
 /// Signature of OpenSSL's `DTLS_timer_cb`.
 pub(crate) type TimerCallback = unsafe extern "C" fn(s: *mut SSL, timer_us: c_uint) -> c_uint;
@@ -25,6 +26,7 @@ extern "C" {
     fn DTLS_set_timer_cb(s: *mut SSL, cb: Option<TimerCallback>);
     fn SSL_free_buffers(s: *mut SSL) -> c_int;
     fn SSL_has_pending(s: *const SSL) -> c_int;
+    fn SSL_get_state(s: *const SSL) -> c_int;
     fn SSL_CTX_use_psk_identity_hint(ctx: *mut openssl_sys::SSL_CTX, hint: *const c_char) -> c_int;
 }
 
@@ -132,6 +134,33 @@ pub(crate) fn clear_release_buffers_mode(ssl: &SslRef) {
             std::ptr::null_mut(),
         );
     }
+}
+
+/// True when OpenSSL has read the peer's ChangeCipherSpec and waits for its Finished
+/// (`SSL_get_state` is `TLS_ST_CR_CHANGE` or `TLS_ST_SR_CHANGE`): from then on it reads the
+/// peer's protected records at once instead of buffering them. The enum gained two states
+/// before these in OpenSSL 3.2 (certificate compression), hence the version test.
+pub(crate) fn peer_change_cipher_spec_read(ssl: &SslRef) -> bool {
+    let (client_read_change, server_read_change) = if openssl::version::number() >= 0x3020_0000 {
+        (11, 35)
+    } else {
+        (10, 31)
+    };
+    // SAFETY: `ssl` is a live SSL object; the call only reads its handshake state.
+    let state = unsafe { SSL_get_state(ssl.as_ptr()) };
+    state == client_read_change || state == server_read_change
+}
+
+/// `SSL_CTX_sess_number`: how many sessions the context's session cache holds.
+pub(crate) fn ctx_sessions_cached(ctx: &openssl::ssl::SslContextRef) -> i64 {
+    // SAFETY: `ctx` is a live SSL_CTX; SSL_CTRL_SESS_NUMBER only reads the cache's length and
+    // takes no pointer argument.
+    let n = unsafe {
+        openssl_sys::SSL_CTX_ctrl(ctx.as_ptr(), SSL_CTRL_SESS_NUMBER, 0, std::ptr::null_mut())
+    };
+    // c_long is i32 on Windows, i64 elsewhere.
+    #[allow(clippy::useless_conversion)]
+    i64::from(n)
 }
 
 /// Installs the function OpenSSL asks for the next retransmission timeout.

@@ -16,6 +16,7 @@ pub use config::certificates::{generate_key, params_for, self_signed, Identity, 
 pub use config::client_config::{ClientConfig, Verification};
 pub use config::features::{ClientAuth, OwnCertificate, Psk, PskKeys, MAX_PSK_LEN, PSK_CIPHERS};
 pub use config::pem;
+pub use config::secret_text::SecretString;
 pub use config::settings::{
     max_packet_size_estimate, DtlsVersion, RecordLayer, Settings, DEFAULT_CIPHERS,
     DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_PACKETS, DEFAULT_MTU,

@@ -54,7 +54,7 @@ fn signed_by_root(leaf: CertificateParams) -> Signed {
         root_pem: root_cert.pem(),
         leaf: Identity {
             certificate_pem: leaf_cert.pem(),
-            private_key_pem: leaf_key.serialize_pem(),
+            private_key_pem: leaf_key.serialize_pem().into(),
         },
     }
 }

@@ -271,7 +271,7 @@ fn invalid_or_mismatched_key_is_invalid_key() {
     let truncated = &id.private_key_pem[..id.private_key_pem.len() / 2];
     for bad in ["", "not a key", truncated, &id.certificate_pem] {
         let mut config = server_config(id, Settings::default());
-        config.private_key_pem = bad.to_string();
+        config.private_key_pem = bad.into();
         let e = server_error(&config);
         assert!(matches!(e, DtlsError::InvalidKey(_)), "key {bad:?}: {e:?}");
     }

@@ -123,7 +123,7 @@ fn mutual(required: bool) -> (ClientConfig, ServerConfig, OwnCertificate) {
     let client_ca = make_chain(KeyType::EcdsaP256, false);
     let client_cert = OwnCertificate {
         certificate_pem: client_ca.leaf.certificate_pem.clone(),
-        private_key_pem: client_ca.leaf.private_key_pem.clone(),
+        private_key_pem: client_ca.leaf.private_key_pem.to_string(),
         chain_pem: None,
     };
     let mut server = server_config(server_id, Settings::default());
@@ -184,7 +184,7 @@ fn client_certificate_from_another_ca_fails() {
     let other = make_chain(KeyType::EcdsaP256, false);
     client.certificate = Some(OwnCertificate {
         certificate_pem: other.leaf.certificate_pem.clone(),
-        private_key_pem: other.leaf.private_key_pem.clone(),
+        private_key_pem: other.leaf.private_key_pem.to_string(),
         chain_pem: None,
     });
     let mut pair = Pair::new(&client, &server);

@@ -61,7 +61,7 @@ fn our_client_with_certificate_alpn_srtp_and_keying_material_against_openssl_s_s
     let mut config = client_config(&server.certificate_pem, HOST, Settings::default());
     config.certificate = Some(OwnCertificate {
         certificate_pem: client_ca.leaf.certificate_pem.clone(),
-        private_key_pem: client_ca.leaf.private_key_pem.clone(),
+        private_key_pem: client_ca.leaf.private_key_pem.to_string(),
         chain_pem: None,
     });
     config.alpn = vec!["game/1".into(), "game/2".into()];

@@ -12,7 +12,9 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use common::*;
-use openssl_dtls_core::{Connection, KeyType, Session, Settings, Status, UdpServer, UdpTransport};
+use openssl_dtls_core::{
+    Connection, KeyType, RecordLayer, Session, Settings, Status, UdpServer, UdpTransport,
+};
 use peers::*;
 
 /// The certificate files a test hands to the program, and what the other side trusts.
@@ -34,7 +36,7 @@ impl Credentials {
             dir: TempDir::new(tag),
             trusted: id.certificate_pem.clone(),
             cert: id.certificate_pem,
-            key: id.private_key_pem,
+            key: id.private_key_pem.to_string(),
             chain: None,
         }
     }
@@ -46,7 +48,7 @@ impl Credentials {
             dir: TempDir::new(tag),
             trusted: chain.root_pem,
             cert: chain.leaf.certificate_pem,
-            key: chain.leaf.private_key_pem,
+            key: chain.leaf.private_key_pem.to_string(),
             chain: chain.intermediate_pem,
         }
     }
@@ -202,7 +204,7 @@ fn s_client_against_our_server(
     let mut config = server_config(
         &openssl_dtls_core::Identity {
             certificate_pem: credentials.cert.clone(),
-            private_key_pem: credentials.key.clone(),
+            private_key_pem: credentials.key.clone().into(),
         },
         Settings::default(),
     );
@@ -346,4 +348,86 @@ fn our_client_rejects_an_untrusted_s_server() {
     assert_eq!(client.session().status(), Status::Error);
     let why = client.session().failure().unwrap();
     assert!(why.contains("certificate verification failed"), "{why}");
+}
+
+/// Issue 25, defect 4: the server keeps no session cache. `openssl s_client -sess_out` saves the
+/// session of a first handshake, a second s_client offers it with `-sess_in`: the server must
+/// answer with a full handshake (s_client prints "New,", not "Reused,"; with the cache off the
+/// server gives no session ID, so s_client saves nothing to offer), and after both
+/// handshakes its context's cache holds no session (`SSL_CTX_sess_number`). With both record
+/// layers: ours frees the `SSL` at take-over without a shutdown, which drops its session from
+/// the cache anyway; OpenSSL's keeps it for the session's life and a closed one stays cached.
+#[test]
+fn server_keeps_no_session_cache() {
+    require_program("openssl", "openssl");
+    for record_layer in [RecordLayer::Own, RecordLayer::OpenSsl] {
+        let credentials = Credentials::self_signed_ecdsa("s-client-sess");
+        let ca = credentials.file("ca.pem", &credentials.trusted);
+        let saved = credentials.dir.path().join("session.pem");
+        let saved = saved.display().to_string();
+        let settings = Settings {
+            record_layer,
+            ..Settings::default()
+        };
+        let config = server_config(
+            &openssl_dtls_core::Identity {
+                certificate_pem: credentials.cert.clone(),
+                private_key_pem: credentials.key.clone().into(),
+            },
+            settings,
+        );
+        let mut server = UdpServer::bind("127.0.0.1:0".parse().unwrap(), &config).unwrap();
+        let addr = server.local_addr().unwrap();
+        for (round, session_flag) in [(1, "-sess_out"), (2, "-sess_in")] {
+            if round == 2 && !std::path::Path::new(&saved).exists() {
+                // s_client saves no session the server gave no ID for: nothing to resume (the
+                // first round checked the ID was empty).
+                continue;
+            }
+            let args: Vec<String> = [
+                "s_client",
+                "-dtls1_2",
+                "-connect",
+                &addr.to_string(),
+                "-CAfile",
+                &ca,
+                "-servername",
+                HOST,
+                session_flag,
+                &saved,
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+            let mut peer = Peer::spawn("openssl s_client", "openssl", &args);
+            poll_until(&mut peer, "the handshake with s_client", |now, peer| {
+                server.poll(now).unwrap();
+                peer.saw(|l| l.starts_with("New,") || l.starts_with("Reused,"))
+            });
+            assert!(
+                peer.saw(|l| l.starts_with("New,")) && !peer.saw(|l| l.starts_with("Reused,")),
+                "{record_layer:?} round {round}: not a full handshake:\n{}",
+                peer.transcript()
+            );
+            if !std::path::Path::new(&saved).exists() {
+                assert!(
+                    peer.saw(|l| l.trim() == "Session-ID:"),
+                    "{record_layer:?}: no session saved, yet the server gave an ID:\n{}",
+                    peer.transcript()
+                );
+            }
+            peer.close_stdin();
+            poll_until(&mut peer, "close_notify from s_client", |now, _| {
+                server.poll(now).unwrap();
+                server
+                    .sessions_mut()
+                    .all(|(_, s)| !matches!(s.status(), Status::Connected | Status::Handshaking))
+            });
+            assert_eq!(
+                server.cached_sessions(),
+                0,
+                "{record_layer:?} round {round}: the session cache holds none"
+            );
+        }
+    }
 }

@@ -3,11 +3,11 @@
 
 mod common;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use common::*;
 use openssl_dtls_core::{
-    DtlsError, KeyType, RecordLayer, Session, Settings, Status, IDLE_BUFFER_RELEASE,
+    Accept, DtlsError, KeyType, RecordLayer, Server, Session, Settings, Status, IDLE_BUFFER_RELEASE,
 };
 
 /// Sends `packet` from the client and returns the single datagram it produced, undelivered.
@@ -548,4 +548,128 @@ fn idle_sessions_release_their_buffers_and_keep_working() {
         pair.client.handle_timeout(later);
         pair.server_session().handle_timeout(later);
     }
+}
+
+/// A client and a server session with the server connected and the client waiting for the
+/// server's last flight, which is returned undelivered.
+fn server_connected_client_waiting() -> (Session, Session, Vec<Vec<u8>>) {
+    let id = ecdsa_identity();
+    let now = Instant::now();
+    let settings = Settings::default();
+    let mut server = Server::new(&server_config(id, settings.clone()), now).unwrap();
+    let mut client =
+        Session::client(&client_config(&id.certificate_pem, HOST, settings), now).unwrap();
+    let drain = |s: &mut Session| {
+        let mut out = Vec::new();
+        s.drain_transmit(|d| out.push(d.to_vec()));
+        out
+    };
+    let mut srv = 'accepted: loop {
+        for d in drain(&mut client) {
+            match server.accept(now, b"c", &d) {
+                Accept::HelloVerify(r) => client.handle_datagram(now, &r),
+                Accept::Session(s) => break 'accepted *s,
+                Accept::Ignored => {}
+            }
+        }
+    };
+    for _ in 0..20 {
+        let from_server = drain(&mut srv);
+        if srv.status() == Status::Connected {
+            assert!(srv.uses_own_record_layer());
+            return (client, srv, from_server);
+        }
+        for d in from_server {
+            client.handle_datagram(now, &d);
+        }
+        for d in drain(&mut client) {
+            srv.handle_datagram(now, &d);
+        }
+    }
+    panic!("no handshake: {:?} {:?}", client.failure(), srv.failure());
+}
+
+/// One application packet sent by `session`, as the one datagram it wrote.
+fn sealed(session: &mut Session, packet: &[u8]) -> Vec<u8> {
+    session.send(packet).unwrap();
+    let mut out = Vec::new();
+    session.drain_transmit(|d| out.push(d.to_vec()));
+    assert_eq!(out.len(), 1);
+    out.pop().unwrap()
+}
+
+/// Fails when a payload (each is unique) was delivered twice.
+fn assert_each_once(got: &[Vec<u8>], what: &str) {
+    let mut seen = std::collections::BTreeSet::new();
+    for p in got {
+        assert!(seen.insert(p.clone()), "{what}: {p:?} delivered twice");
+    }
+}
+
+/// Issue 25, defect 1: records OpenSSL delivered before our record layer took over must be
+/// replays for it. (a) The server's Finished is late while its application data comes: OpenSSL
+/// buffers what arrives between the ChangeCipherSpec and the Finished and delivers it after;
+/// (b) one early record arrives before the last flight, then eight forged 37-byte epoch-1
+/// records. Then every captured datagram is replayed: no payload may come out twice.
+#[test]
+fn replay_of_records_openssl_delivered_is_refused() {
+    let now = Instant::now();
+    // (a) The last flight's ChangeCipherSpec arrives, its Finished only after 12 packets.
+    let (mut client, mut server, last_flight) = server_connected_client_waiting();
+    let sent: Vec<Vec<u8>> = (0..12u8).map(|i| sealed(&mut server, &[b'a', i])).collect();
+    let (mut plain, mut protected) = (Vec::new(), Vec::new());
+    for d in &last_flight {
+        for r in records(d).unwrap() {
+            match record_type_and_epoch(r) {
+                Some((_, 0)) => plain.extend_from_slice(r),
+                _ => protected.extend_from_slice(r),
+            }
+        }
+    }
+    assert!(
+        !plain.is_empty() && !protected.is_empty(),
+        "CCS and Finished"
+    );
+    client.handle_datagram(now, &plain);
+    for d in &sent {
+        client.handle_datagram(now, d);
+    }
+    assert_eq!(client.status(), Status::Handshaking);
+    client.handle_datagram(now, &protected);
+    assert_eq!(client.status(), Status::Connected, "{:?}", client.failure());
+    assert!(client.uses_own_record_layer());
+    let mut got = drain_packets(&mut client);
+    // All of them: OpenSSL had read the ChangeCipherSpec, so none was held back.
+    assert_eq!(got.len(), sent.len(), "OpenSSL delivered the early packets");
+    for d in sent.iter().chain(&last_flight) {
+        client.handle_datagram(now, d);
+        got.extend(drain_packets(&mut client));
+    }
+    assert_each_once(&got, "late Finished");
+    assert_eq!(client.status(), Status::Connected);
+
+    // (b) An early record, forgeries, then the whole last flight.
+    let (mut client, mut server, last_flight) = server_connected_client_waiting();
+    let early = sealed(&mut server, b"early");
+    client.handle_datagram(now, &early);
+    for i in 0..8u8 {
+        let mut forged = vec![23, 0xfe, 0xfd, 0, 1, 0, 0, 0, 0, 1, i, 0, 24];
+        forged.extend_from_slice(&[0; 24]);
+        client.handle_datagram(now, &forged);
+    }
+    for d in &last_flight {
+        client.handle_datagram(now, d);
+    }
+    assert_eq!(client.status(), Status::Connected, "{:?}", client.failure());
+    assert!(client.uses_own_record_layer());
+    let mut got = drain_packets(&mut client);
+    for _ in 0..3 {
+        client.handle_datagram(now, &early);
+        got.extend(drain_packets(&mut client));
+    }
+    assert_eq!(got, vec![b"early".to_vec()], "delivered once");
+    // The session still works.
+    let late = sealed(&mut server, b"late");
+    client.handle_datagram(now, &late);
+    assert_eq!(drain_packets(&mut client), vec![b"late".to_vec()]);
 }

@@ -47,7 +47,7 @@ fn debug_output_shows_no_key_material() {
     };
     let own = OwnCertificate {
         certificate_pem: id.certificate_pem.clone(),
-        private_key_pem: id.private_key_pem.clone(),
+        private_key_pem: id.private_key_pem.to_string(),
         chain_pem: None,
     };
     let client = ClientConfig {

@@ -1,7 +1,8 @@
 //! Loss soak: 200 seeded handshakes and data exchanges over the impaired in-memory link (loss
 //! 0-40 %, reordering by holding datagrams back 1-3 steps, which is the link's delay jitter, and
-//! duplication). Every handshake completes or fails cleanly with `Status::Error` within the
-//! handshake timeout; application packets arrive at most once, intact, and never after the
+//! duplication). Every handshake completes or fails cleanly with `Status::Error` by its
+//! handshake timeout (never before it; how late a loaded machine notices it is not timed, only a
+//! hang fails); application packets arrive at most once, intact, and never after the
 //! receiver closed. Runs in parallel threads: each run mostly waits for its sessions' timers.
 
 mod common;
@@ -18,9 +19,10 @@ const RUNS: u64 = 200;
 const THREADS: usize = 25;
 const MAX_LOSS_PERCENT: u64 = 40;
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(3);
-/// How late past its deadline a failing handshake may be noticed (the pump's own latency on a
-/// loaded machine).
-const SLACK: Duration = Duration::from_secs(1);
+/// How long past both handshake deadlines a run may go before it counts as a hang. Only a hang
+/// detector: how late the pump notices a deadline depends on the machine (25 threads share its
+/// cores), so lateness itself is not checked; a handshake timeout that fires early is.
+const HANG: Duration = Duration::from_secs(10);
 const PACKETS_EACH_WAY: u32 = 64;
 
 fn settings() -> Settings {
@@ -95,7 +97,7 @@ fn run(seed: u64, loss: f64) -> Result<Outcome, String> {
     let mut client_ended: Option<Instant> = None;
     // Until both handshakes are over (connected or failed): each side fails by its own deadline,
     // the server's starting when its session was made, so allow twice the timeout.
-    let settled = pair.run_until(2 * HANDSHAKE_TIMEOUT + SLACK, |p| {
+    let settled = pair.run_until(2 * HANDSHAKE_TIMEOUT + HANG, |p| {
         if client_ended.is_none() && p.client.status() != Status::Handshaking {
             client_ended = Some(Instant::now());
         }
@@ -109,9 +111,17 @@ fn run(seed: u64, loss: f64) -> Result<Outcome, String> {
             started.elapsed()
         ));
     }
+    // A client that failed by its handshake timeout did so at its deadline or after (`started`
+    // was taken before the client was made, so its deadline is later still): never early.
     let client_took = client_ended.expect("client ended") - started;
-    if client_took > HANDSHAKE_TIMEOUT + SLACK {
-        return Err(format!("client handshake ended only after {client_took:?}"));
+    let timed_out = pair
+        .client
+        .failure()
+        .is_some_and(|f| f.contains("did not finish within"));
+    if timed_out && client_took < HANDSHAKE_TIMEOUT {
+        return Err(format!(
+            "client handshake timed out after {client_took:?}, before {HANDSHAKE_TIMEOUT:?}"
+        ));
     }
     for (side, status, failure) in [
         ("client", Some(pair.client.status()), pair.client.failure()),

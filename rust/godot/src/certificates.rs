@@ -97,7 +97,7 @@ impl OpenSSLDtlsCertificates {
         let mut certificate = X509Certificate::new_gd();
         let mut key = CryptoKey::new_gd();
         if certificate.load_from_string(&identity.certificate_pem) != Error::OK
-            || key.load_from_string(&identity.private_key_pem) != Error::OK
+            || key.load_from_string(identity.private_key_pem.as_str()) != Error::OK
         {
             misuse(
                 CLASS,

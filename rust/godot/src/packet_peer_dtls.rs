@@ -260,10 +260,12 @@ impl OpenSSLPacketPeerDtls {
     #[func]
     fn get_packet(&mut self) -> PackedByteArray {
         let session = &mut self.session;
-        let packet = self.handed_out.for_this_thread().and_then(|buffer| {
-            let got = session.as_mut().is_some_and(|s| s.recv_into(buffer));
-            got.then(|| PackedByteArray::from(buffer.as_slice()))
-        });
+        // Through the lent buffers too: this call may come from a script that Godot runs while it
+        // decodes the packet lent last (get_var(true)), which must stay intact.
+        let packet = self
+            .handed_out
+            .next_packet(|buffer| session.as_mut().is_some_and(|s| s.recv_into(buffer)))
+            .map(PackedByteArray::from);
         self.last_get_error = packet.is_none().then_some(Error::ERR_UNAVAILABLE);
         packet.unwrap_or_default()
     }

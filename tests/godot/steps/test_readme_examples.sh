@@ -78,7 +78,7 @@ rc=0
 timeout 60 "${godot[@]}" --headless --path "$project" -s res://run_examples.gd >"$out" 2>&1 || rc=$?
 show "godot -s run_examples.gd" "$out"
 check "Godot exited cleanly" test "$rc" = 0
-check "no script error" bash -c "! grep -q 'SCRIPT ERROR' '$out'"
+check "no script or engine error" bash -c "! grep -qE 'SCRIPT ERROR|ERROR:' '$out'"
 check "the client printed the server's echo" grep -qF 'client got: { "hello": "server" }' "$out"
 check "the client did not fail" bash -c "! grep -q 'client failed' '$out'"
 
@@ -124,7 +124,7 @@ wait "$host_pid" 2>/dev/null || true
 show "host: godot -s run_game.gd -- --host" "$host_out"
 show "client: godot -s run_game.gd" "$client_out"
 check "the client exited cleanly" test "$rc" = 0
-check "no script error" bash -c "! grep -q 'SCRIPT ERROR' '$host_out' '$client_out'"
+check "no script or engine error" bash -c "! grep -qE 'SCRIPT ERROR|ERROR:' '$host_out' '$client_out'"
 check "the host saw the client join" grep -qE '^client [0-9]+ joined' "$host_out"
 check "the host printed the client's RPC" grep -qE '^[0-9]+ says hi' "$host_out"
 echo "$passed passed, $failed failed"

@@ -17,11 +17,12 @@ pub enum KeyType {
     Rsa(u32),
 }
 
-/// A certificate and its private key, both PEM. `Debug` leaves the key out.
+/// A certificate and its private key, both PEM. `Debug` leaves the key out; the key is wiped
+/// when the identity drops.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Identity {
     pub certificate_pem: String,
-    pub private_key_pem: String,
+    pub private_key_pem: crate::SecretString,
 }
 
 impl std::fmt::Debug for Identity {
@@ -101,6 +102,6 @@ pub fn self_signed(
         .map_err(rcgen_error)?;
     Ok(Identity {
         certificate_pem: cert.pem(),
-        private_key_pem: key.serialize_pem(),
+        private_key_pem: key.serialize_pem().into(),
     })
 }

@@ -7,7 +7,8 @@ use std::sync::OnceLock;
 
 use openssl::ex_data::Index;
 use openssl::ssl::{
-    Ssl, SslContext, SslContextBuilder, SslMethod, SslMode, SslOptions, SslVerifyMode, SslVersion,
+    Ssl, SslContext, SslContextBuilder, SslMethod, SslMode, SslOptions, SslSessionCacheMode,
+    SslVerifyMode, SslVersion,
 };
 use parking_lot::Mutex;
 
@@ -46,6 +47,10 @@ pub(crate) fn base_builder(settings: &Settings) -> Result<SslContextBuilder, Dtl
             | SslOptions::CIPHER_SERVER_PREFERENCE
             | SslOptions::NO_TICKET,
     );
+    // No session cache (issue 25): no client of ours resumes, and master secrets must die with
+    // their session (they are wiped there), not wait up to 2 hours in the cache of the context
+    // for a resumption. With tickets off too (above), every handshake is a full one.
+    b.set_session_cache_mode(SslSessionCacheMode::OFF);
     // The unencrypted record layers the handshake starts with give their buffers back after
     // every record: DTLS keeps the last one for retransmissions for the session's whole life.
     // Sessions clear the mode before the handshake goes on (`Session::new`), so the encrypted

@@ -7,5 +7,6 @@ pub(crate) mod client_config;
 pub(crate) mod contexts;
 pub(crate) mod features;
 pub mod pem;
+pub(crate) mod secret_text;
 pub(crate) mod settings;
 pub(crate) mod trust_store;

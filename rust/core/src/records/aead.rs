@@ -6,7 +6,9 @@
 //! sequence number. The keys still come from OpenSSL's TLS1-PRF (`keys.rs`); `ring` only runs
 //! the AEAD, because OpenSSL 3's EVP costs about as much per record in its provider dispatch
 //! (re-initialising the nonce, the tag control calls) as the cipher itself at game packet sizes.
-//! The expanded key is wiped when the cipher drops.
+//! The expanded key and the fixed IV are made once on the heap, so moving the cipher copies
+//! neither, and they are wiped when the cipher drops; the stack temporaries of their making
+//! and each record's nonce are wiped after use.
 
 use std::mem::ManuallyDrop;
 
@@ -20,13 +22,30 @@ use super::keys::DirectionKeys;
 use super::suite::{Aead, TAG_LEN};
 use crate::DtlsError;
 
-/// One direction's AEAD state: the expanded key, and the fixed IV.
-pub(crate) struct RecordCipher {
-    /// Never dropped: [`Drop`] wipes its bytes instead (it owns no heap memory, only the
-    /// expanded key schedule inline, and a `&'static` to its algorithm).
+/// One direction's secrets: the expanded key and the fixed IV.
+struct KeyMaterial {
+    /// Never dropped: [`RecordCipher`]'s `Drop` wipes its bytes instead (it owns no heap
+    /// memory, only the expanded key schedule inline, and a `&'static` to its algorithm).
     key: ManuallyDrop<LessSafeKey>,
+    iv: [u8; 12],
+}
+
+/// One direction's AEAD state: its secrets, in the one place they were made.
+pub(crate) struct RecordCipher {
+    secret: Box<KeyMaterial>,
     aead: Aead,
-    iv: Zeroizing<[u8; 12]>,
+}
+
+/// The bytes of `value`, to wipe.
+///
+/// # Safety
+/// `value` must point to a live `T`, exclusively owned by the caller for the slice's lifetime
+/// `'a`, of plain data that is never used as a `T` again once wiped (kept in a `ManuallyDrop`
+/// or holding only such fields and bytes); callers only write the slice.
+unsafe fn bytes_of<'a, T>(value: *mut T) -> &'a mut [u8] {
+    // SAFETY: the caller hands a pointer to a live, exclusively owned `T`; the slice covers
+    // exactly its bytes and is only written through (zeroize), and any byte pattern is a `u8`.
+    unsafe { std::slice::from_raw_parts_mut(value.cast::<u8>(), std::mem::size_of::<T>()) }
 }
 
 impl Drop for RecordCipher {
@@ -63,32 +82,53 @@ impl RecordCipher {
             Aead::Aes256Gcm => &AES_256_GCM,
             Aead::ChaCha20Poly1305 => &CHACHA20_POLY1305,
         };
-        let key = UnboundKey::new(algorithm, &keys.key)
-            .map_err(|_| DtlsError::Ssl(format!("{aead:?}: the record key has a wrong length")))?;
-        Ok(RecordCipher {
-            key: ManuallyDrop::new(LessSafeKey::new(key)),
-            aead,
-            iv: keys.iv.clone(),
-        })
+        let mut unbound =
+            ManuallyDrop::new(UnboundKey::new(algorithm, &keys.key).map_err(|_| {
+                DtlsError::Ssl(format!("{aead:?}: the record key has a wrong length"))
+            })?);
+        // SAFETY: `unbound` is taken once and never used as a key again: only its bytes are
+        // wiped below.
+        let key = LessSafeKey::new(unsafe { ManuallyDrop::take(&mut unbound) });
+        let mut made = ManuallyDrop::new(KeyMaterial {
+            key: ManuallyDrop::new(key),
+            iv: *keys.iv,
+        });
+        // Copied straight to the heap (`Box::new` may build its value on the stack first).
+        let layout = std::alloc::Layout::new::<KeyMaterial>();
+        // SAFETY: the layout is KeyMaterial's (not zero-sized); a null result is handled; the
+        // allocation is filled with a bitwise copy of `made` (plain data, see `wipe_key`) before
+        // `Box::from_raw` takes it with that same layout; `made` and `unbound` are plain data in
+        // `ManuallyDrop`s (an `UnboundKey` is a `LessSafeKey`), never used as keys or dropped
+        // after their bytes are wiped here.
+        let secret = unsafe {
+            let heap = std::alloc::alloc(layout).cast::<KeyMaterial>();
+            if heap.is_null() {
+                std::alloc::handle_alloc_error(layout);
+            }
+            std::ptr::copy_nonoverlapping(&*made as *const KeyMaterial, heap, 1);
+            bytes_of(&mut *unbound as *mut UnboundKey).zeroize();
+            bytes_of(&mut *made as *mut KeyMaterial).zeroize();
+            Box::from_raw(heap)
+        };
+        Ok(RecordCipher { secret, aead })
     }
 
-    /// The bytes of the expanded key, to wipe (and, in tests, to look at).
+    /// The bytes of the key material, to wipe (and, in tests, to look at).
     fn key_bytes(&mut self) -> &mut [u8] {
-        let size = std::mem::size_of::<ManuallyDrop<LessSafeKey>>();
         // No reference to the key itself is made (it may already be wiped, hence not a valid
         // `LessSafeKey`): only a pointer to its bytes.
-        let at = std::ptr::addr_of_mut!(self.key).cast::<u8>();
-        // SAFETY: `at` points to the key this struct owns, valid for `size` bytes and
-        // exclusively borrowed for the returned slice's lifetime (through `&mut self`); any byte
-        // pattern is a valid `u8`.
-        unsafe { std::slice::from_raw_parts_mut(at, size) }
+        let at = std::ptr::addr_of_mut!(*self.secret);
+        // SAFETY: `at` points to the key material this struct owns, exclusively borrowed for
+        // the returned slice's lifetime (through `&mut self`); it is plain data (see
+        // `wipe_key`).
+        unsafe { bytes_of(at) }
     }
 
-    /// Overwrites the expanded key with zeros. Only called from [`Drop`]: the key is plain data
-    /// (no heap allocation, no `Drop` of its own: ring 0.17's key is an enum of AES round keys
-    /// with the GHASH table, or a ChaCha20 key, plus a static reference), so overwriting it
-    /// leaks nothing, and it sits in a `ManuallyDrop` that is never read as a key or dropped
-    /// after this, so the zeroed bytes are never used as one.
+    /// Overwrites the expanded key and the IV with zeros. Only called from [`Drop`]: the key is
+    /// plain data (no heap allocation, no `Drop` of its own: ring 0.17's key is an enum of AES
+    /// round keys with the GHASH table, or a ChaCha20 key, plus a static reference), so
+    /// overwriting it leaks nothing, and it sits in a `ManuallyDrop` that is never read as a key
+    /// or dropped after this, so the zeroed bytes are never used as one.
     fn wipe_key(&mut self) {
         self.key_bytes().zeroize();
     }
@@ -100,7 +140,7 @@ impl RecordCipher {
     /// The 12-byte nonce of a record with this epoch || seq (`explicit`: the 8 bytes the record
     /// carries, for AES-GCM).
     fn nonce(&self, epoch_seq: &[u8; 8], explicit: &[u8]) -> Nonce {
-        let mut nonce = *self.iv;
+        let mut nonce = Zeroizing::new(self.secret.iv);
         match self.aead {
             Aead::Aes128Gcm | Aead::Aes256Gcm => nonce[4..].copy_from_slice(explicit),
             Aead::ChaCha20Poly1305 => {
@@ -109,7 +149,7 @@ impl RecordCipher {
                 }
             }
         }
-        Nonce::assume_unique_for_key(nonce)
+        Nonce::assume_unique_for_key(*nonce)
     }
 
     /// Appends the whole record (header, explicit nonce, ciphertext, tag) for `header` (whose
@@ -137,6 +177,7 @@ impl RecordCipher {
         let nonce = self.nonce(&epoch_seq, &epoch_seq);
         let aad = Aad::from(additional_data(header, plaintext.len()));
         let tag = self
+            .secret
             .key
             .seal_in_place_separate_tag(nonce, aad, &mut out[at..])
             .map_err(|_| DtlsError::Ssl("the record is too long to seal".into()))?;
@@ -156,7 +197,7 @@ impl RecordCipher {
         let nonce = self.nonce(&header.epoch_seq(), explicit);
         let aad = Aad::from(additional_data(header, plaintext_len));
         out.extend_from_slice(sealed);
-        if self.key.open_in_place(nonce, aad, out).is_err() {
+        if self.secret.key.open_in_place(nonce, aad, out).is_err() {
             // ring leaves the buffer unusable (zeroed or partly decrypted) on failure.
             out.clear();
             return false;
@@ -183,5 +224,23 @@ mod tests {
             assert!(cipher.key_bytes().iter().all(|&b| b == 0), "{aead:?}");
             // Dropping wipes it again; nothing reads it as a key.
         }
+    }
+
+    /// Issue 25, defect 5: the key is made in one place and stays there, so moving its owner
+    /// (the epoch, the record layer, the session box) leaves no copy that the wipe misses.
+    #[test]
+    fn moving_the_cipher_leaves_its_key_in_place() {
+        let keys = DirectionKeys {
+            key: Zeroizing::new(vec![0x5a; 16]),
+            iv: Zeroizing::new([1; 12]),
+        };
+        let mut cipher = RecordCipher::new(Aead::Aes128Gcm, &keys, true).expect("key");
+        let at = cipher.key_bytes().as_ptr();
+        let mut moved = Box::new(cipher);
+        assert_eq!(
+            moved.key_bytes().as_ptr(),
+            at,
+            "the key moved with its owner"
+        );
     }
 }

@@ -46,8 +46,9 @@ pub(crate) struct Handover<'a> {
     pub(crate) is_client: bool,
     /// Epoch and sequence number of the last record OpenSSL wrote.
     pub(crate) last_written: (u16, u64),
-    /// Protected records the peer sent that OpenSSL was given: those that authenticate were
-    /// (or could have been) accepted by it, so they are replays from now on.
+    /// Every protected record the peer sent that OpenSSL was given (`DatagramIo` hands it no
+    /// other): those that authenticate were (or could have been) accepted by it, so they are
+    /// replays from now on.
     pub(crate) peer_records: &'a [Vec<u8>],
     /// Our last handshake flight, as sent (empty when the peer sent the last one).
     pub(crate) final_flight: Vec<Vec<u8>>,

@@ -10,7 +10,7 @@ use openssl::error::ErrorStack;
 use openssl::hash::MessageDigest;
 use openssl::ssl::SslRef;
 use openssl_sys::OSSL_PARAM;
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
 use super::suite::{Aead, Suite};
 use crate::DtlsError;
@@ -39,19 +39,45 @@ const RESERVED_LABELS: [&str; 5] = [
 
 /// `P_hash` of RFC 5246 5 with `digest`, through EVP_KDF "TLS1-PRF": `out` is filled with
 /// PRF(secret, seed), the seed being the label and its data already concatenated.
-fn tls1_prf(
+pub(super) fn tls1_prf(
     digest: MessageDigest,
     secret: &[u8],
     seed: &[u8],
     out: &mut [u8],
 ) -> Result<(), ErrorStack> {
+    let mut name = digest_name_param(digest)?;
+    tls1_prf_named(&mut name, secret, seed, out)
+}
+
+/// The digest's name as the buffer of a UTF-8 OSSL_PARAM: NUL-terminated, since OpenSSL reads
+/// such a parameter's data as a C string (the KDF takes the pointer, not the length).
+pub(super) fn digest_name_param(digest: MessageDigest) -> Result<Vec<u8>, ErrorStack> {
     let name = digest.type_().short_name()?;
-    let mut name = Zeroizing::new(name.as_bytes().to_vec());
+    let mut buf = Vec::with_capacity(name.len() + 1);
+    buf.extend_from_slice(name.as_bytes());
+    buf.push(0);
+    Ok(buf)
+}
+
+/// [`tls1_prf`] with the digest name already in an OSSL_PARAM buffer made by
+/// [`digest_name_param`], which must end with a NUL (the tests place it where reading past it
+/// faults).
+pub(super) fn tls1_prf_named(
+    name: &mut [u8],
+    secret: &[u8],
+    seed: &[u8],
+    out: &mut [u8],
+) -> Result<(), ErrorStack> {
     let mut secret = Zeroizing::new(secret.to_vec());
     let mut seed = seed.to_vec();
+    if name.last() != Some(&0) {
+        // OpenSSL would read past the buffer.
+        return Err(ErrorStack::get());
+    }
     // SAFETY: every pointer handed to OpenSSL points into a live buffer of the given length for
     // the whole block (the OSSL_PARAM array only borrows them and OpenSSL copies what it keeps);
-    // the keys are NUL-terminated C string literals; the fetched KDF and its context are freed
+    // the digest name ends with a NUL within its buffer (checked above), which is where OpenSSL,
+    // reading it as a C string, stops; the keys are NUL-terminated C string literals; the fetched KDF and its context are freed
     // on every path, and a null from either fetch is checked before use.
     unsafe {
         let kdf = openssl_sys::EVP_KDF_fetch(ptr::null_mut(), c"TLS1-PRF".as_ptr(), ptr::null());
@@ -67,7 +93,8 @@ fn tls1_prf(
             OSSL_PARAM_construct_utf8_string(
                 param_key(c"digest"),
                 name.as_mut_ptr() as *mut c_char,
-                name.len(),
+                // The string's length, without its NUL (OpenSSL's convention for UTF-8 data).
+                name.len().saturating_sub(1),
             ),
             openssl_sys::OSSL_PARAM_construct_octet_string(
                 param_key(c"secret"),
@@ -83,7 +110,6 @@ fn tls1_prf(
         ];
         let ok = openssl_sys::EVP_KDF_derive(ctx, out.as_mut_ptr(), out.len(), params.as_ptr());
         openssl_sys::EVP_KDF_CTX_free(ctx);
-        name.zeroize();
         if ok != 1 {
             return Err(ErrorStack::get());
         }
@@ -107,9 +133,23 @@ pub(crate) struct RecordKeys {
     pub(crate) read: DirectionKeys,
 }
 
+#[cfg(test)]
+thread_local! {
+    /// Where this thread made master secrets (for the test that they stay there).
+    static MASTERS_MADE: std::cell::RefCell<Vec<usize>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Where this thread made master secrets.
+#[cfg(test)]
+pub(crate) fn masters_made_here() -> Vec<usize> {
+    MASTERS_MADE.with(|m| m.borrow().clone())
+}
+
 /// What the record keys and keying material of an established session are derived from.
 pub(crate) struct SessionSecrets {
-    master: Zeroizing<[u8; MASTER_SECRET_LEN]>,
+    /// On the heap from the start: moving the secrets (into the record layer, its box) moves
+    /// only the pointer, and the one copy is wiped when it drops.
+    master: Box<Zeroizing<[u8; MASTER_SECRET_LEN]>>,
     /// client_random || server_random.
     randoms: [u8; 2 * RANDOM_LEN],
     prf: MessageDigest,
@@ -119,7 +159,7 @@ impl SessionSecrets {
     /// Copies the secrets of the established session `ssl` negotiated with `suite`.
     pub(crate) fn from_ssl(ssl: &SslRef, suite: &Suite) -> Option<SessionSecrets> {
         let session = ssl.session()?;
-        let mut master = Zeroizing::new([0u8; MASTER_SECRET_LEN]);
+        let mut master = Box::new(Zeroizing::new([0u8; MASTER_SECRET_LEN]));
         if session.master_key_len() != MASTER_SECRET_LEN
             || session.master_key(&mut master[..]) != MASTER_SECRET_LEN
         {
@@ -131,11 +171,19 @@ impl SessionSecrets {
         {
             return None;
         }
+        #[cfg(test)]
+        MASTERS_MADE.with(|m| m.borrow_mut().push(master.as_ptr() as usize));
         Some(SessionSecrets {
             master,
             randoms,
             prf: suite.prf,
         })
+    }
+
+    /// Where the master secret lives (for the test that it stays there when its owner moves).
+    #[cfg(test)]
+    pub(crate) fn master_at(&self) -> *const u8 {
+        self.master.as_ptr()
     }
 
     /// The AEAD keys of the key block (RFC 5246 6.3: client key, server key, client IV, server

@@ -18,8 +18,8 @@ use crate::{ffi, ClientAuth, DtlsError, OwnCertificate, PskKeys, Session, Settin
 pub struct ServerConfig {
     /// The server certificate, PEM; more certificates after it are sent as its chain.
     pub certificate_pem: String,
-    /// The private key of the certificate, PEM.
-    pub private_key_pem: String,
+    /// The private key of the certificate, PEM (wiped when the config drops).
+    pub private_key_pem: crate::SecretString,
     /// Extra chain certificates (intermediates), PEM, sent after those in `certificate_pem`.
     pub chain_pem: Option<String>,
     /// MTU, timers, versions, ciphers for every session.
@@ -60,7 +60,7 @@ impl ServerConfig {
     pub fn new(certificate_pem: impl Into<String>, private_key_pem: impl Into<String>) -> Self {
         ServerConfig {
             certificate_pem: certificate_pem.into(),
-            private_key_pem: private_key_pem.into(),
+            private_key_pem: crate::SecretString::new(private_key_pem),
             chain_pem: None,
             settings: Settings::default(),
             cookie_rotation: Duration::from_secs(30),
@@ -118,7 +118,7 @@ impl Server {
                 &mut b,
                 &OwnCertificate {
                     certificate_pem: config.certificate_pem.clone(),
-                    private_key_pem: config.private_key_pem.clone(),
+                    private_key_pem: String::from(&config.private_key_pem),
                     chain_pem: config.chain_pem.clone(),
                 },
             )?,
@@ -159,6 +159,13 @@ impl Server {
         &self.settings
     }
 
+    /// How many sessions OpenSSL's session cache of this server's context holds (always 0: the
+    /// cache is off and no secret outlives its session; for the tests).
+    #[doc(hidden)]
+    pub fn cached_sessions(&self) -> i64 {
+        ffi::ctx_sessions_cached(&self.ctx)
+    }
+
     /// Answers a datagram from `peer` (any stable bytes naming the client's address and port, e.g.
     /// `"203.0.113.7:4433"`), a client that has no session yet. A ClientHello without a valid
     /// cookie gets a HelloVerifyRequest and leaves no trace; one with a valid cookie becomes a
@@ -181,7 +188,7 @@ impl Server {
                 }
             },
         };
-        listener.get_mut().deliver(datagram);
+        listener.get_mut().deliver(datagram, false);
         let result = ffi::dtls_listen(listener.ssl(), &mut self.peer_addr);
         listener.get_mut().discard_unread();
         // Garbage leaves reasons on OpenSSL's thread-local error queue: clear them.

@@ -1,16 +1,28 @@
 //! The in-memory "socket" under OpenSSL: one read hands over exactly one datagram, one write
 //! produces exactly one datagram. This is what makes the session sans-IO. It also notes what
-//! our record layer needs when it takes over: the last record OpenSSL wrote, and the protected
-//! records of the peer OpenSSL was given during the handshake.
+//! our record layer needs when it takes over: the last record OpenSSL wrote, and every
+//! protected record of the peer OpenSSL was given during the handshake; and it caps those
+//! records, which OpenSSL buffers until the handshake ends.
 
 use std::io::{self, Read, Write};
 
-use crate::records::header::{records, set_seq, Header, HEADER_LEN, SEQ_MAX};
+use crate::records::header::{
+    records, set_seq, Header, CHANGE_CIPHER_SPEC, HANDSHAKE, HEADER_LEN, SEQ_MAX,
+};
 use crate::PacketQueue;
 
-/// How many of the peer's protected handshake-time records are remembered (its Finished, a few
-/// retransmissions of it, application data right behind it).
-const PEER_RECORDS_KEPT: usize = 8;
+/// Most bytes of the peer's protected (epoch > 0) records handed to OpenSSL before the handshake
+/// ends, all of them kept for the replay window of our record layer: the peer's Finished and
+/// some early application data. Beyond, its protected records are dropped until the handshake
+/// ends (application data may be lost, as on any datagram link).
+const EARLY_PROTECTED_BYTES: usize = 16 * 1024;
+/// Most protected records handed to OpenSSL while it has not read the peer's ChangeCipherSpec:
+/// it keeps each of those with a read buffer of its own (about 16.7 KiB) until the handshake
+/// ends, so they are what a peer could pin (OpenSSL alone allows 100).
+const EARLY_UNREAD_EPOCH_RECORDS: usize = 2;
+/// Besides those, handshake records that follow a ChangeCipherSpec in their datagram (the
+/// Finished of a retransmitted last flight) get this many more.
+const EARLY_RECORDS_AFTER_CCS: usize = 1;
 
 /// Datagram pipe between a session and OpenSSL's BIO.
 #[derive(Default, Debug)]
@@ -25,42 +37,82 @@ pub(crate) struct DatagramIo {
     epoch0_seq_offset: u64,
     /// Epoch and sequence number of the newest record OpenSSL wrote.
     last_written: Option<(u16, u64)>,
-    /// Records of epoch > 0 delivered to OpenSSL while `recording` (newest last).
+    /// Every record of epoch > 0 delivered to OpenSSL while `recording` (oldest first).
     peer_records: Vec<Vec<u8>>,
-    /// Whether delivered protected records are remembered (until the handshake ends).
+    /// Whether delivered protected records are capped and remembered (until the handshake ends).
     recording: bool,
+    /// Bytes of `peer_records`.
+    early_bytes: usize,
+    /// Protected records handed while OpenSSL had not read the peer's ChangeCipherSpec.
+    early_unread_epoch: usize,
+    /// Of those, handshake records that followed a ChangeCipherSpec in their datagram.
+    early_after_ccs: usize,
 }
 
 impl DatagramIo {
-    /// Remembers the peer's protected records from now until [`DatagramIo::stop_recording`].
+    /// Caps and remembers the peer's protected records from now until
+    /// [`DatagramIo::stop_recording`].
     pub(crate) fn start_recording(&mut self) {
         self.recording = true;
         self.peer_records.clear();
+        self.early_bytes = 0;
+        self.early_unread_epoch = 0;
+        self.early_after_ccs = 0;
     }
 
-    /// Offers one received datagram to OpenSSL's next read.
-    pub(crate) fn deliver(&mut self, datagram: &[u8]) {
+    /// Offers one received datagram to OpenSSL's next read. While recording (the handshake),
+    /// only the protected records within the caps are offered, and each is remembered;
+    /// `peer_ccs_read` says whether OpenSSL has read the peer's ChangeCipherSpec (it then opens
+    /// protected records at once instead of buffering them).
+    pub(crate) fn deliver(&mut self, datagram: &[u8], peer_ccs_read: bool) {
         self.inbox.clear();
-        self.inbox.extend_from_slice(datagram);
+        if self.recording {
+            self.screen_early(datagram, peer_ccs_read);
+        } else {
+            self.inbox.extend_from_slice(datagram);
+        }
         // An empty datagram is never offered: OpenSSL would read its 0 bytes as end of file and
         // fail the session, so anyone able to send one empty UDP datagram could end it.
-        self.inbox_full = !datagram.is_empty();
-        if self.recording {
-            for (at, header, body) in records(datagram) {
-                if header.epoch > 0 {
-                    if self.peer_records.len() == PEER_RECORDS_KEPT {
-                        self.peer_records.remove(0);
-                    }
-                    let end = at + HEADER_LEN + body.len();
-                    self.peer_records.push(datagram[at..end].to_vec());
+        self.inbox_full = !self.inbox.is_empty();
+    }
+
+    /// Copies the records of `datagram` OpenSSL may have during the handshake into the inbox
+    /// (bytes after the last whole record, which OpenSSL would ignore, are left out).
+    fn screen_early(&mut self, datagram: &[u8], peer_ccs_read: bool) {
+        let mut after_ccs = false;
+        for (at, header, body) in records(datagram) {
+            let record = &datagram[at..at + HEADER_LEN + body.len()];
+            if header.epoch == 0 {
+                after_ccs |= header.content_type == CHANGE_CIPHER_SPEC;
+                self.inbox.extend_from_slice(record);
+                continue;
+            }
+            if self.early_bytes + record.len() > EARLY_PROTECTED_BYTES {
+                continue;
+            }
+            if !peer_ccs_read {
+                if after_ccs
+                    && header.content_type == HANDSHAKE
+                    && self.early_after_ccs < EARLY_RECORDS_AFTER_CCS
+                {
+                    self.early_after_ccs += 1;
+                } else if self.early_unread_epoch < EARLY_UNREAD_EPOCH_RECORDS {
+                    self.early_unread_epoch += 1;
+                } else {
+                    continue;
                 }
             }
+            self.early_bytes += record.len();
+            self.peer_records.push(record.to_vec());
+            self.inbox.extend_from_slice(record);
         }
     }
 
-    /// Ends the handshake-time notes and hands over the peer's protected records.
+    /// Ends the handshake-time notes and hands over every protected record of the peer
+    /// OpenSSL was given.
     pub(crate) fn stop_recording(&mut self) -> Vec<Vec<u8>> {
         self.recording = false;
+        self.early_bytes = 0;
         std::mem::take(&mut self.peer_records)
     }
 

@@ -356,7 +356,11 @@ impl Session {
             );
             return;
         }
-        tls.get_mut().deliver(datagram);
+        // While handshaking, what OpenSSL gets of the peer's protected records depends on
+        // whether it has read the peer's ChangeCipherSpec (datagram_io.rs).
+        let peer_ccs_read =
+            self.status == Status::Handshaking && ffi::peer_change_cipher_spec_read(tls.ssl());
+        tls.get_mut().deliver(datagram, peer_ccs_read);
         match self.status {
             Status::Handshaking => self.drive_handshake(now),
             Status::Connected => {

@@ -151,7 +151,7 @@ pub fn make_chain(key: KeyType, with_intermediate: bool) -> Chain {
         intermediate_pem,
         leaf: Identity {
             certificate_pem: leaf_cert.pem(),
-            private_key_pem: leaf_key.serialize_pem(),
+            private_key_pem: leaf_key.serialize_pem().into(),
         },
     }
 }
@@ -229,17 +229,57 @@ impl Wire {
         self.in_flight.is_empty()
     }
 
-    /// Indices into `written`, grouped by the step they were written in: a handshake flight
-    /// is written in one step.
+    /// Indices into `written`, grouped by the handshake flight their first record belongs to
+    /// (RFC 6347 4.2.4), in the order the flights started; not by when they were written, so
+    /// the grouping does not depend on how the pump's steps fell. From the client: each
+    /// ClientHello is a flight of its own, then Certificate..Finished; from the server:
+    /// HelloVerifyRequest, ServerHello..ServerHelloDone, ChangeCipherSpec and Finished.
+    /// Datagrams after the handshake (application data, alerts) are left out.
     pub fn flights(&self) -> Vec<Vec<usize>> {
-        let mut out: Vec<Vec<usize>> = Vec::new();
-        for (i, at) in self.written_at.iter().enumerate() {
-            match out.last_mut() {
-                Some(group) if self.written_at[group[0]] == *at => group.push(i),
-                _ => out.push(vec![i]),
+        let first_records: Vec<Option<&[u8]>> = self
+            .written
+            .iter()
+            .map(|d| records(d).and_then(|r| r.first().copied()))
+            .collect();
+        let from_client = first_records
+            .iter()
+            .any(|r| r.and_then(handshake_type) == Some(1));
+        let mut out: Vec<(u32, Vec<usize>)> = Vec::new();
+        let mut hellos = 0;
+        for (i, first) in first_records.into_iter().enumerate() {
+            let Some(first) = first else { continue };
+            let last_flight = match record_type_and_epoch(first) {
+                Some((CONTENT_CHANGE_CIPHER_SPEC, 0)) => true,
+                Some((CONTENT_HANDSHAKE, epoch)) => epoch > 0,
+                _ => false,
+            };
+            let flight = match (from_client, handshake_type(first)) {
+                (true, Some(1)) => {
+                    hellos += 1;
+                    hellos
+                }
+                (true, Some(11 | 15 | 16)) => 100,
+                (false, Some(3)) => 200,
+                (false, Some(2 | 11 | 12 | 13 | 14)) => 201,
+                _ if last_flight => 300,
+                _ => continue,
+            };
+            match out.iter_mut().find(|(f, _)| *f == flight) {
+                Some((_, group)) => group.push(i),
+                None => out.push((flight, vec![i])),
             }
         }
-        out
+        // The client's ChangeCipherSpec and Finished end the flight of its key exchange.
+        if from_client {
+            if let Some(at) = out.iter().position(|(f, _)| *f == 300) {
+                let (_, tail) = out.remove(at);
+                match out.iter_mut().find(|(f, _)| *f == 100) {
+                    Some((_, group)) => group.extend(tail),
+                    None => out.push((100, tail)),
+                }
+            }
+        }
+        out.into_iter().map(|(_, group)| group).collect()
     }
 
     /// Largest datagram written so far.

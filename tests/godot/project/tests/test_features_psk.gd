@@ -26,8 +26,10 @@ func _body() -> bool:
 	if not h.require_classes(["OpenSSLPacketPeerDTLS", "OpenSSLDTLSServer"]):
 		return true
 	_right_key()
-	_failing("wrong key", IDENTITY, "another key, 32 bytes long....".to_utf8_buffer())
-	_failing("unknown identity", "sensor-99", key)
+	# A wrong key: the server cannot open the client's Finished and drops it, as DTLS drops bad records, so
+	# the handshake timeout (1 s) ends both. An unknown identity: the server refuses it with an alert at once.
+	_failing("wrong key", IDENTITY, "another key, 32 bytes long....".to_utf8_buffer(), "did not finish within 1s")
+	_failing("unknown identity", "sensor-99", key, "unknown psk identity")
 	return true
 
 
@@ -72,7 +74,7 @@ func _right_key() -> void:
 	pair.close()
 
 
-func _failing(what: String, identity: String, psk: PackedByteArray) -> void:
+func _failing(what: String, identity: String, psk: PackedByteArray, reason: String) -> void:
 	h.section("PSK: " + what)
 	var pair := FeaturePair.new()
 	h.check_eq(pair.listen_with(_psk_server()), OK, "listening")
@@ -86,9 +88,9 @@ func _failing(what: String, identity: String, psk: PackedByteArray) -> void:
 	h.check(settled, "%s: both ends settle" % what)
 	h.check_eq(client.get_status(), ERROR, "%s: client ends in STATUS_ERROR" % what)
 	h.note("client error message: " + client.get_error_message())
-	h.check(client.get_error_message() != "", "%s: client has an error message" % what)
+	h.check(reason in client.get_error_message(), "%s: the client's error message says why: %s" % [what, reason])
 	if h.check(pair.server_peers.size() == 1, "%s: the server kept one peer (past the cookie round)" % what):
 		h.check_eq(pair.server_peers[0].get_status(), ERROR, "%s: server peer ends in STATUS_ERROR" % what)
 		h.note("server peer error message: " + pair.server_peers[0].get_error_message())
-	h.check(ms < 2500, "%s: failed within 2.5 s (%d ms; handshake_timeout 1 s)" % [what, ms])
+	h.note("%s: settled in %d ms (handshake_timeout 1 s)" % [what, ms])
 	pair.close()

@@ -7,7 +7,11 @@
 # - min_protocol_version: "DTLSv1.2" by default; another value is refused with ERR_INVALID_PARAMETER;
 # - cipher_list "ECDHE-ECDSA-CHACHA20-POLY1305" on both ends: get_statistics().cipher is that on both;
 # - get_statistics() counters (datagrams/bytes/packets sent/received) grow with traffic, and agree across
-#   the two ends.
+#   the two ends;
+# - own_record_layer = false on the client, the server or both (OpenSSL's record layer on that end, ours on the
+#   other): packets of 1 byte to get_max_packet_size() both ways, and the client's disconnect_from_peer() reaches
+#   the server peer as close_notify. (Which layer ran is not visible from GDScript; the core's records tests
+#   check that each setting picks its layer.)
 # requires-addon
 # expect-error: OpenSSLPacketPeerDTLS.connect_to_peer: invalid DTLS setting: MTU 100 is outside
 # expect-error: OpenSSLDTLSServer.setup: invalid DTLS setting: MTU 100 is outside
@@ -33,6 +37,8 @@ func _body() -> bool:
 	_small_mtu()
 	_invalid_mtu()
 	_cipher_and_statistics()
+	for layers in [[false, false], [false, true], [true, false]]:
+		_record_layers(layers[0], layers[1])
 	return true
 
 
@@ -168,4 +174,37 @@ func _cipher_and_statistics() -> void:
 		"bytes the client sent = bytes the server peer received")
 	h.check_eq(s1.bytes_sent - s0.bytes_sent, c1.bytes_received - c0.bytes_received,
 		"bytes the server peer sent = bytes the client received")
+	pair.close()
+
+
+func _record_layers(client_own: bool, server_own: bool) -> void:
+	h.section("own_record_layer: client %s, server %s" % [client_own, server_own])
+	var id: Dictionary = OpenSSLDTLSCertificates.generate_self_signed()
+	var server := OpenSSLDTLSServer.new()
+	h.check_eq(server.own_record_layer, true, "on by default")
+	server.own_record_layer = server_own
+	h.check_eq(server.setup(id.key, id.certificate), OK, "server setup returns OK")
+	var pair := FeaturePair.new()
+	pair.listen_with(server)
+	var client := OpenSSLPacketPeerDTLS.new()
+	client.own_record_layer = client_own
+	var udp: PacketPeerUDP = pair.new_udp()
+	pair.add_peer(client, client.connect_to_peer(udp, true, "localhost", id.certificate), udp)
+	if not h.check(pair.handshake(h), "client and server peer connect"):
+		h.note("client: %d %s" % [client.get_status(), client.get_error_message()])
+		pair.close()
+		return
+	var peer: OpenSSLPacketPeerDTLS = pair.server_peers[0]
+	var sizes := [1, 100, client.get_max_packet_size()]
+	for size in sizes:
+		var up := Harness.pattern(size, size)
+		h.check_eq(client.put_packet(up), OK, "client put_packet of %d bytes" % size)
+		h.check_eq(pair.receive(h, peer), up, "the server peer receives it intact")
+	for size in [1, 100, peer.get_max_packet_size()]:
+		var down := Harness.pattern(size, size + 1)
+		h.check_eq(peer.put_packet(down), OK, "server peer put_packet of %d bytes" % size)
+		h.check_eq(pair.receive(h, client), down, "the client receives it intact")
+	client.disconnect_from_peer()
+	h.check(h.poll_until(pair.poll, func(): return peer.get_status() == OpenSSLPacketPeerDTLS.STATUS_DISCONNECTED),
+		"the client's close_notify disconnects the server peer")
 	pair.close()

@@ -23,8 +23,14 @@ const Certs = preload("res://tests/certs.gd")
 const DISCONNECTED := OpenSSLPacketPeerDTLS.STATUS_DISCONNECTED
 const CONNECTED := OpenSSLPacketPeerDTLS.STATUS_CONNECTED
 const HAMMER_ITERATIONS := 20000
-const VALID_ERRORS := [OK, ERR_UNAVAILABLE, ERR_UNCONFIGURED, ERR_INVALID_PARAMETER, ERR_CONNECTION_ERROR,
-	ERR_OUT_OF_MEMORY, ERR_BUSY]
+## What put_packet/put_var may return while the peer is connected, and also once another thread may have
+## disconnected it (ERR_UNCONFIGURED, with its message); what get_packet_error may say (either thread's last read).
+const PUT_CONNECTED := [OK]
+const PUT_MAY_BE_CLOSED := [OK, ERR_UNCONFIGURED]
+const GET_ERRORS := [OK, ERR_UNAVAILABLE]
+## The only messages the hammering may print, and only in the section that disconnects.
+const CLOSED_MESSAGES := ["OpenSSLPacketPeerDTLS.put_packet: not connected: call connect_to_peer()",
+	"OpenSSLPacketPeerDTLS.put_packet: the DTLS session is not connected (status STATUS_DISCONNECTED)"]
 
 var h := Harness.new(self)
 var id: Dictionary
@@ -146,20 +152,26 @@ func _two_threads_one_peer() -> void:
 	var t0 := Time.get_ticks_msec()
 	var connected := [true]
 	var lock := Mutex.new()
-	threads[0].start(_hammer.bind(client, 0, false, connected, lock))
-	threads[1].start(_hammer.bind(client, 1, false, connected, lock))
-	while threads.any(func(t): return t.is_alive()):
-		_serve_and_echo(pair)
+	var printed := h.errors_during(func():
+		threads[0].start(_hammer.bind(client, 0, false, connected, lock))
+		threads[1].start(_hammer.bind(client, 1, false, connected, lock))
+		while threads.any(func(t): return t.is_alive()):
+			_serve_and_echo(pair))
 	var results: Array = threads.map(func(t): return t.wait_to_finish())
+	if printed[1] != null:
+		h.check_eq(printed[1], [], "no engine error while both threads ran on the connected peer")
 	var sent := 0
 	var got := 0
 	for i in 2:
 		var r: Dictionary = results[i]
-		h.check_eq(r.bad_errors, [], "thread %d: every call returned a valid Error" % i)
+		h.check_eq(r.bad_errors, [], "thread %d: every call returned OK, or for reads ERR_UNAVAILABLE" % i)
 		h.check_eq(r.corrupt, 0, "thread %d: no packet corrupted %s" % [i, r.corrupt_samples])
 		sent += r.sent
 		got += r.received
-	h.check(sent > 0 and got > 0, "packets flowed both ways while both threads ran (%d sent, %d echoes read)" % [sent, got])
+	# Echoes still in flight when the threads stop are read (and dropped) below; UDP on loopback may drop a
+	# few of a burst. Far fewer than half coming back, or more than were sent, is a fault.
+	h.check(sent > 1000 and got >= sent / 2 and got <= sent,
+		"packets flowed both ways while both threads ran: %d sent, %d echoes read (between half and all)" % [sent, got])
 	h.note("%d iterations x 2 threads, %d packets sent, %d echoes read in %d ms"
 		% [HAMMER_ITERATIONS, sent, got, Time.get_ticks_msec() - t0])
 	h.check_eq(client.get_status(), CONNECTED, "still connected afterwards")
@@ -181,14 +193,19 @@ func _two_threads_one_peer() -> void:
 
 	h.section("the same, with one thread disconnecting the peer half-way")
 	threads = [Thread.new(), Thread.new()]
-	threads[0].start(_hammer.bind(client, 2, false, connected, lock))
-	threads[1].start(_hammer.bind(client, 3, true, connected, lock))
-	while threads.any(func(t): return t.is_alive()):
-		_serve_and_echo(pair)
+	printed = h.errors_during(func():
+		threads[0].start(_hammer.bind(client, 2, false, connected, lock))
+		threads[1].start(_hammer.bind(client, 3, true, connected, lock))
+		while threads.any(func(t): return t.is_alive()):
+			_serve_and_echo(pair))
 	results = threads.map(func(t): return t.wait_to_finish())
+	if printed[1] != null:
+		var others: Array = printed[1].filter(func(e): return not CLOSED_MESSAGES.any(func(m): return m in e))
+		h.check_eq(others, [], "the only engine errors are put_packet's on the disconnected peer (%d of them)"
+			% (printed[1].size() - others.size()))
 	for i in 2:
 		var r: Dictionary = results[i]
-		h.check_eq(r.bad_errors, [], "thread %d: every call returned a valid Error" % i)
+		h.check_eq(r.bad_errors, [], "thread %d: every call returned OK, ERR_UNCONFIGURED once disconnected, or for reads ERR_UNAVAILABLE" % i)
 		h.check_eq(r.corrupt, 0, "thread %d: no packet corrupted %s" % [i, r.corrupt_samples])
 	h.check_eq(client.get_status(), DISCONNECTED, "the peer ends STATUS_DISCONNECTED")
 	h.check_eq(client.get_available_packet_count(), 0, "with nothing left to read")
@@ -202,6 +219,8 @@ func _two_threads_one_peer() -> void:
 func _hammer(peer: OpenSSLPacketPeerDTLS, seed: int, disconnect_halfway: bool, connected: Array,
 		lock: Mutex) -> Dictionary:
 	var r := {"bad_errors": [], "corrupt": 0, "corrupt_samples": [], "sent": 0, "received": 0}
+	# Seeds 2 and 3 run together in the section where one of them disconnects the peer.
+	var put_errors: Array = PUT_MAY_BE_CLOSED if seed >= 2 else PUT_CONNECTED
 	var rng := RandomNumberGenerator.new()
 	rng.seed = seed
 	for i in HAMMER_ITERATIONS:
@@ -219,22 +238,24 @@ func _hammer(peer: OpenSSLPacketPeerDTLS, seed: int, disconnect_halfway: bool, c
 			2, 3:
 				if sending:
 					var e := peer.put_packet(_payload(seed * 100000 + i, rng.randi_range(6, 1000)))
-					if e not in VALID_ERRORS:
-						r.bad_errors.append(e)
+					if e not in put_errors:
+						r.bad_errors.append("put_packet: %s" % error_string(e))
 					elif e == OK:
 						r.sent += 1
 			4:
 				if sending and seed % 2 == 0:
 					var e := peer.put_var([seed, i, "x".repeat(rng.randi_range(0, 200))])
-					if e not in VALID_ERRORS:
-						r.bad_errors.append(e)
+					if e not in put_errors:
+						r.bad_errors.append("put_var: %s" % error_string(e))
+					elif e == OK:
+						r.sent += 1
 			5, 6:
 				# get_packet() straight away: empty with ERR_UNAVAILABLE when nothing waits (or the other
-				# thread took it). get_packet_error() is the engine's per-object field: any valid value.
+				# thread took it). get_packet_error() says what either thread's last read met.
 				var p := peer.get_packet()
 				var e := peer.get_packet_error()
-				if e not in VALID_ERRORS:
-					r.bad_errors.append(e)
+				if e not in GET_ERRORS:
+					r.bad_errors.append("get_packet_error: %s" % error_string(e))
 				if not p.is_empty() and p != "after".to_utf8_buffer():  # a late echo of the first section's probe
 					# put_var echoes are encoded Arrays; everything else is a checked payload.
 					if p[0] == 0xA5:
@@ -363,7 +384,7 @@ func _misuse_from_a_thread() -> void:
 	h.check_eq(results.null_take, DISCONNECTED, "take_connection(null) returns a peer in STATUS_DISCONNECTED")
 	h.check_eq(results.after_stop, OpenSSLPacketPeerDTLS.STATUS_ERROR, "a peer whose UDPServer stopped ends in STATUS_ERROR")
 	h.check(results.after_stop_message.contains("the PacketPeerUDP failed"), "... saying why: %s" % results.after_stop_message)
-	h.check_eq(results.freed_udp, true, "a connected peer survives losing the last reference to its PacketPeerUDP")
+	h.check_eq(results.freed_udp, true, "a peer that lost the last reference to its PacketPeerUDP connects and receives through it")
 	if r[1] != null:
 		var expected := ["connect_to_peer: packet_peer is null", "connect_to_peer: packet_peer is not connected",
 			"connect_to_peer: packet_peer is not connected", "take_connection: udp_peer is null"]
@@ -413,7 +434,8 @@ func _misuse_worker() -> Dictionary:
 			taken.poll()
 		out.after_stop = taken.get_status()
 		out.after_stop_message = taken.get_error_message()
-	# Dropping every GDScript reference to the PacketPeerUDP of a connected client: the peer holds its own.
+	# Dropping every GDScript reference to the PacketPeerUDP of a client: the peer holds its own, connects and
+	# receives through it.
 	var udp2 := PacketPeerUDP.new()
 	var server2 := UDPServer.new()
 	server2.listen(0, "127.0.0.1")
@@ -421,9 +443,23 @@ func _misuse_worker() -> Dictionary:
 	var c2 := OpenSSLPacketPeerDTLS.new()
 	c2.connect_to_peer(udp2, false)
 	udp2 = null
-	for i in 10:
+	var s2: OpenSSLPacketPeerDTLS = null
+	var got2 := PackedByteArray()
+	deadline = Time.get_ticks_msec() + 5000
+	while got2.is_empty() and Time.get_ticks_msec() < deadline:
 		c2.poll()
-	out.freed_udp = c2.get_status() == OpenSSLPacketPeerDTLS.STATUS_HANDSHAKING
+		server2.poll()
+		if server2.is_connection_available():
+			var p: OpenSSLPacketPeerDTLS = server.take_connection(server2.take_connection())
+			if p.get_status() == OpenSSLPacketPeerDTLS.STATUS_HANDSHAKING:
+				s2 = p
+		if s2 != null:
+			s2.poll()
+			if s2.get_status() == CONNECTED and c2.get_status() == CONNECTED and s2.get_available_packet_count() == 0:
+				s2.put_packet("through the dropped udp".to_utf8_buffer())
+		if c2.get_available_packet_count() > 0:
+			got2 = c2.get_packet()
+	out.freed_udp = c2.get_status() == CONNECTED and got2 == "through the dropped udp".to_utf8_buffer()
 	c2.disconnect_from_peer()
 	server2.stop()
 	return out
