@@ -22,18 +22,20 @@ var dropped_statuses: Array = []  ## statuses of the peers take_connection retur
 var dropped_peers: Array = []  ## those peers (kept referenced, for inspection)
 var taken_statuses: Array = []  ## status of every peer take_connection returned, kept or dropped, in order
 var last_connect_error := OK  ## what the last add_client's connect_to_peer returned
+var client_address := "127.0.0.1"  ## where add_client's new PacketPeerUDPs dial the server (without a relay)
 
 
 func _init(p_server_impl: String) -> void:
 	server_impl = p_server_impl
 
 
-## Listens on an ephemeral 127.0.0.1 port with a server of server_impl; returns an error code.
-func listen(key: CryptoKey, cert: X509Certificate) -> int:
+## Listens on an ephemeral port of bind_address ("*": every address, IPv6 and IPv4) with a server of server_impl;
+## returns an error code.
+func listen(key: CryptoKey, cert: X509Certificate, bind_address := "127.0.0.1") -> int:
 	server = Impl.new_server(server_impl, key, cert)
 	if server == null:
 		return FAILED
-	var err := udp_server.listen(0, "127.0.0.1")
+	var err := udp_server.listen(0, bind_address)
 	port = udp_server.get_local_port()
 	return err
 
@@ -50,7 +52,7 @@ func add_client(client_impl: String, validate := false, hostname := "localhost",
 		trusted: X509Certificate = null, udp: PacketPeerUDP = null) -> Object:
 	if udp == null:
 		udp = PacketPeerUDP.new()
-		udp.connect_to_host("127.0.0.1", relay.port if relay != null else port)
+		udp.connect_to_host(client_address if relay == null else "127.0.0.1", relay.port if relay != null else port)
 	var client := Impl.new_client(client_impl)
 	last_connect_error = Impl.connect_client(client_impl, client, udp, validate, hostname, trusted)
 	clients.append(client)
