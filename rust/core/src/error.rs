@@ -9,7 +9,8 @@ use crate::Status;
 pub enum DtlsError {
     /// Application data was offered while the session is not connected.
     NotConnected(Status),
-    /// An application packet does not fit one datagram at the configured MTU.
+    /// An application packet is larger than a session sends: one record (2^14 bytes) on our
+    /// record layer, one datagram of the MTU on OpenSSL's.
     PacketTooLarge { size: usize, max: usize },
     /// A certificate (PEM) could not be read.
     InvalidCertificate(String),
@@ -25,11 +26,15 @@ impl fmt::Display for DtlsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             DtlsError::NotConnected(status) => {
-                write!(f, "the DTLS session is not connected (status {})", status.name())
+                write!(
+                    f,
+                    "the DTLS session is not connected (status {})",
+                    status.name()
+                )
             }
             DtlsError::PacketTooLarge { size, max } => write!(
                 f,
-                "packet of {size} bytes is larger than the {max} bytes that fit one datagram at this MTU"
+                "packet of {size} bytes is larger than the {max} bytes a packet can carry"
             ),
             DtlsError::InvalidCertificate(why) => write!(f, "invalid certificate: {why}"),
             DtlsError::InvalidKey(why) => write!(f, "invalid private key: {why}"),

@@ -314,26 +314,65 @@ fn replayed_records_are_delivered_once() {
 
 #[test]
 fn oversize_packet_is_refused_and_nothing_is_sent() {
-    let mut pair = Pair::ecdsa(Settings::default());
-    pair.connect();
-    for session in [&mut pair.client, pair.server_session.as_mut().unwrap()] {
-        let max = session.max_packet_size();
-        let sent_before = *session.stats();
-        for size in [max + 1, max + 100, 65_536] {
+    for record_layer in [RecordLayer::Own, RecordLayer::OpenSsl] {
+        let mut pair = Pair::ecdsa(Settings {
+            record_layer,
+            ..Settings::default()
+        });
+        pair.connect();
+        for session in [&mut pair.client, pair.server_session.as_mut().unwrap()] {
+            // One record's 2^14 bytes on our record layer; one datagram of the MTU on OpenSSL's.
+            let max = session.largest_packet();
+            let expected = match record_layer {
+                RecordLayer::Own => 16384,
+                RecordLayer::OpenSsl => session.max_packet_size(),
+            };
+            assert_eq!(max, expected, "{record_layer:?}");
+            let sent_before = *session.stats();
+            for size in [max + 1, max + 100, 65_536] {
+                assert_eq!(
+                    session.send(&vec![0; size]),
+                    Err(DtlsError::PacketTooLarge { size, max })
+                );
+            }
+            assert!(!session.has_transmit(), "a refused packet was sent");
+            assert_eq!(*session.stats(), sent_before);
             assert_eq!(
-                session.send(&vec![0; size]),
-                Err(DtlsError::PacketTooLarge { size, max })
+                session.status(),
+                Status::Connected,
+                "refusal must not end the session"
             );
         }
-        assert!(!session.has_transmit(), "a refused packet was sent");
-        assert_eq!(*session.stats(), sent_before);
-        assert_eq!(
-            session.status(),
-            Status::Connected,
-            "refusal must not end the session"
-        );
+        still_works(&mut pair, "after refusals");
     }
-    still_works(&mut pair, "after refusals");
+}
+
+#[test]
+fn packets_above_the_mtu_go_as_one_record_in_one_datagram() {
+    let mut pair = Pair::ecdsa(Settings::default());
+    pair.connect();
+    let mtu = pair.client.mtu();
+    let now = std::time::Instant::now();
+    for size in [pair.client.max_packet_size() + 1, 1400, 4000, 8000, 16384] {
+        let packet: Vec<u8> = (0..size).map(|i| (i * 13 + size) as u8).collect();
+        // Both ways, each a single datagram larger than the MTU (IP fragments it on the way).
+        let datagram = seal(&mut pair.client, &packet);
+        assert!(datagram.len() > mtu, "{size} bytes in {} B", datagram.len());
+        pair.server_session().handle_datagram(now, &datagram);
+        assert_eq!(pair.server_session().recv().as_deref(), Some(&packet[..]));
+        let datagram = seal(pair.server_session(), &packet);
+        pair.client.handle_datagram(now, &datagram);
+        assert_eq!(pair.client.recv().as_deref(), Some(&packet[..]));
+    }
+    // Packed sends never add to a datagram above the MTU, and small ones still share.
+    pair.client.send(&vec![1; 3000]).expect("send");
+    pair.client.send_packed(&[2; 10]).expect("send");
+    pair.client.send_packed(&[3; 10]).expect("send");
+    let mut sizes = Vec::new();
+    pair.client.drain_transmit(|d| sizes.push(d.len()));
+    assert_eq!(sizes.len(), 2, "{sizes:?}");
+    assert!(sizes[1] <= mtu);
+    still_works(&mut pair, "after large packets");
 }
 
 /// Exchanges an empty packet, a one-byte one and one of exactly `max_packet_size()`.

@@ -301,9 +301,12 @@ impl OpenSSLPacketPeerDtls {
         self.status().into()
     }
 
-    /// Largest packet [method PacketPeer.put_packet] accepts: what fits one datagram of the MTU
-    /// with the negotiated cipher (an estimate before the handshake ends; 1163 bytes at the default
-    /// 1200-byte MTU, where Godot's built-in DTLS allows 488).
+    /// Largest packet that fits one datagram of the MTU with the negotiated cipher (an estimate
+    /// before the handshake ends; 1163 bytes at the default 1200-byte MTU). [method
+    /// PacketPeer.put_packet] accepts larger ones, up to 16384 bytes (one DTLS record), as Godot's
+    /// built-in DTLS does: such a packet goes as one datagram larger than the MTU, which IP
+    /// fragments on the way (and loses whole when one fragment is lost). With
+    /// [member own_record_layer] off, this is also the largest packet accepted.
     #[func(rename = get_max_packet_size)]
     fn max_packet_size(&self) -> i32 {
         IPacketPeerExtension::get_max_packet_size(self)

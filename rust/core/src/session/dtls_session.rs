@@ -277,10 +277,22 @@ impl Session {
         self.mtu
     }
 
-    /// Largest application packet [`Session::send`] accepts: what fits one record in one datagram
-    /// with the negotiated cipher (an AEAD estimate before the handshake ends).
+    /// Largest application packet that fits one record in one datagram of the MTU with the
+    /// negotiated cipher (an AEAD estimate before the handshake ends).
     pub fn max_packet_size(&self) -> usize {
         self.max_packet
+    }
+
+    /// Largest application packet [`Session::send`] accepts: once our record layer runs, one
+    /// record's 2^14 bytes, as Godot's built-in DTLS takes (a packet above
+    /// [`Session::max_packet_size`] goes as one record in one datagram larger than the MTU, which
+    /// IP fragments on the way); on OpenSSL's record layer, [`Session::max_packet_size`].
+    pub fn largest_packet(&self) -> usize {
+        if self.own.is_some() {
+            MAX_RECORD_PAYLOAD
+        } else {
+            self.max_packet
+        }
     }
 
     /// Negotiated cipher suite name, once connected.
@@ -454,10 +466,11 @@ impl Session {
         if self.status != Status::Connected {
             return Err(DtlsError::NotConnected(self.status));
         }
-        if packet.len() > self.max_packet {
+        let max = self.largest_packet();
+        if packet.len() > max {
             return Err(DtlsError::PacketTooLarge {
                 size: packet.len(),
-                max: self.max_packet,
+                max,
             });
         }
         if packet.is_empty() {
