@@ -31,7 +31,8 @@ END {
     label["plain"] = "plain PacketPeerUDP"; label["builtin"] = "built-in DTLS (mbedTLS)"; label["ours"] = "ours (OpenSSL)"
     color["plain"] = "#9e9e9e"; color["builtin"] = "#5b8def"; color["ours"] = "#e8743b"
     gw = 150; bw = 36; pad = 50; top = 90; h = 170
-    W = 20; for (q = 1; q <= np; q++) { nf[q] = split(substr(members[q], 2), figs, " "); W += pad + nf[q] * gw }
+    # A panel is wide enough for its figures and for its title (a one-figure panel would cut it).
+    W = 20; for (q = 1; q <= np; q++) { nf[q] = split(substr(members[q], 2), figs, " "); pw_of[q] = nf[q] * gw < 280 ? 280 : nf[q] * gw; W += pad + pw_of[q] }
     H = top + h + 80
     printf "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"11\">\n", W, H
     printf "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
@@ -41,7 +42,7 @@ END {
     x0 = 20
     for (q = 1; q <= np; q++) {
         nf[q] = split(substr(members[q], 2), figs, " ")
-        max = nice(top_of[q]); ax = x0 + pad - 8; pw = nf[q] * gw
+        max = nice(top_of[q]); ax = x0 + pad - 8; pw = pw_of[q]
         printf "<text x=\"%d\" y=\"%d\" font-weight=\"bold\">%s</text>\n", ax, top - 18, esc(pname[q])
         for (t = 0; t <= 4; t++) {  # gridlines at 0, 1/4 ... the top, labelled
             y = top + h - t / 4 * h
