@@ -4,6 +4,10 @@
 # trusted), and a setting naming no PEM file refuses the connection with one message. Without the setting, the
 # system's store (OS.get_system_ca_certificates()) decides, and it does not trust a self-signed server. Both
 # entry points (connect_to_peer with null, connect_to_peer_with_options with TLSOptions.client()) follow it.
+# Godot reads the system's store from fixed paths a test cannot redirect without editing system files, so the
+# positive case of a system store is the core's rust/core/tests/system_roots.rs (a chain to a root in the
+# bundle SSL_CERT_FILE names connects, one to a root not in it fails); the override above is the same trust
+# path with a store this test builds.
 # requires-addon
 # expect-error: network/tls/certificate_bundle_override
 extends SceneTree
