@@ -65,8 +65,15 @@ rust-test:
 	$(CARGO) test --release --manifest-path rust/patches/godot-cell/Cargo.toml --target-dir target/godot-cell
 	$(CARGO) test --release --manifest-path rust/patches/renet/Cargo.toml --target-dir target/renet --lib --tests
 
+## The multiplayer tests that also run on plain ENetMultiplayerPeer (MP_PEER_KIND=enet), which checks the
+## tests themselves: a check that fails on ENet tests the test, not the addon. (test_multiplayer_certs is DTLS
+## only; test_multiplayer_frames and test_multiplayer_statistics measure ENet beside the addon themselves.)
+MP_ENET_TESTS := test_multiplayer_smoke test_multiplayer_peer test_multiplayer_rpc test_multiplayer_lossy \
+	test_multiplayer_replication test_multiplayer_clients
+
 godot-test: addon
 	scripts/run-godot-tests.sh
+	MP_PEER_KIND=enet scripts/run-godot-tests.sh $(MP_ENET_TESTS)
 
 ## Every fuzz target for a few seconds (part of `make test`).
 fuzz-smoke:

@@ -5,7 +5,8 @@
 # Usage: scripts/run-godot-tests.sh [--addon DIR] [TEST ...]
 #   TEST: a name like test_builtin_dtls or test_doc_api (or a .gd/.sh file/path); default: all of them.
 #   --addon DIR: the addon folder to install (default: addons/openssl_dtls of this repo, or $OPENSSL_DTLS_ADDON).
-# Env: GODOT (a Godot 4 binary, else scripts/provision-godot.sh provides one), GODOT_TEST_TIMEOUT (s, default 120).
+# Env: GODOT (a Godot 4 binary, else scripts/provision-godot.sh provides one), GODOT_TEST_TIMEOUT (s, default 120),
+# MP_PEER_KIND (the multiplayer tests' peer kind, see project/tests/mp_peers.gd; logs then go to target/godot-tests-KIND).
 #
 # The addon is copied into the test project and listed in .godot/extension_list.cfg when both its
 # .gdextension and a library in bin/ exist; tests that need it say so with a line "# requires-addon"
@@ -23,7 +24,7 @@ project="$repo/tests/godot/project"
 steps="$repo/tests/godot/steps"
 addon_src="${OPENSSL_DTLS_ADDON:-$repo/addons/openssl_dtls}"
 timeout_s="${GODOT_TEST_TIMEOUT:-120}"
-logs="$repo/target/godot-tests"
+logs="$repo/target/godot-tests${MP_PEER_KIND:+-$MP_PEER_KIND}"
 
 tests=()
 while [ $# -gt 0 ]; do
