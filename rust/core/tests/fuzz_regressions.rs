@@ -94,14 +94,14 @@ fn replay(target: &str, input: &[u8]) {
             let _ = pem::certificates_from_pem(&text);
             let _ = pem::private_key_from_pem(&text);
         }
-        "multiplayer_server" | "multiplayer_client" => {
+        "multiplayer_server" | "multiplayer_client" | "multiplayer_client_waiting" => {
             let id = ecdsa_identity();
             let server = server_config(id, multiplayer_settings());
             let client = client_config(&id.certificate_pem, HOST, multiplayer_settings());
-            let side = if target == "multiplayer_server" {
-                mp_harness::Side::Server
-            } else {
-                mp_harness::Side::Client
+            let side = match target {
+                "multiplayer_server" => mp_harness::Side::Server,
+                "multiplayer_client" => mp_harness::Side::Client,
+                _ => mp_harness::Side::ClientWaitingForItsId,
             };
             mp_harness::run(side, input, &server, &client);
         }

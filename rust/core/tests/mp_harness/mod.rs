@@ -1,5 +1,6 @@
-//! The multiplayer fuzz harness, shared by the cargo-fuzz targets `multiplayer_server` and
-//! `multiplayer_client` (fuzz/fuzz_targets/, which include this file by path) and by
+//! The multiplayer fuzz harness, shared by the cargo-fuzz targets `multiplayer_server`,
+//! `multiplayer_client` and `multiplayer_client_waiting` (fuzz/fuzz_targets/, which include this
+//! file by path) and by
 //! tests/fuzz_regressions.rs: a `MultiplayerHost` connected (real handshake, in memory) to a
 //! hostile peer of our own making, a bare DTLS session, which sends the fuzz input as the
 //! decrypted packets of the connection (what goes to our frame parser and renet's
@@ -110,6 +111,9 @@ pub fn mp_config() -> MultiplayerConfig {
 pub enum Side {
     Server,
     Client,
+    /// A client whose DTLS session is connected and that waits for its id: the input comes
+    /// before (and may carry) the id assignment, goodbyes, channel packets.
+    ClientWaitingForItsId,
 }
 
 /// The host and the hostile peer's session, connected, on a driven clock.
@@ -137,6 +141,10 @@ impl Rig {
     /// The host's events so far must make sense; returns whether the peer is still connected.
     fn check(&mut self) -> bool {
         while let Some(_event) = self.host.poll_event() {}
+        if self.host.status() == ConnectionStatus::Connecting {
+            // Still waiting for its id: nothing is readable yet, the heap bound holds it.
+            return true;
+        }
         match self.host.received_bytes_held(self.peer_id) {
             Some(held) => {
                 assert!(
@@ -175,7 +183,7 @@ fn server_rig(server: &ServerConfig, client: &ClientConfig) -> Rig {
 /// (renet: small reliable packet, sequence 0, channel 48, 1 message, id 0, 5 bytes).
 const ASSIGN_ID: [u8; 13] = [1, 0, 0, 48, 0, 1, 0, 5, 2, 0x12, 0x34, 0x56, 0x78];
 
-fn client_rig(server: &ServerConfig, client: &ClientConfig) -> Rig {
+fn client_rig(server: &ServerConfig, client: &ClientConfig, assign: bool) -> Rig {
     let now = Instant::now();
     let mut cookie_server = Server::new(server, now).expect("server");
     let addr = SocketAddr::from(SERVER_ADDR);
@@ -210,6 +218,10 @@ fn client_rig(server: &ServerConfig, client: &ClientConfig) -> Rig {
         if rig.peer.status() == Status::Connected {
             break;
         }
+    }
+    if !assign {
+        assert_eq!(rig.host.status(), ConnectionStatus::Connecting);
+        return rig;
     }
     rig.peer.send(&ASSIGN_ID).expect("the id assignment");
     for _ in 0..5 {
@@ -252,7 +264,8 @@ pub fn run(side: Side, data: &[u8], server: &ServerConfig, client: &ClientConfig
     let panics = PANICS.with(Cell::get);
     let mut rig = match side {
         Side::Server => server_rig(server, client),
-        Side::Client => client_rig(server, client),
+        Side::Client => client_rig(server, client, true),
+        Side::ClientWaitingForItsId => client_rig(server, client, false),
     };
     let baseline = reset_peak();
     let mut frame = Vec::new();
