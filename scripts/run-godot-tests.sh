@@ -15,7 +15,9 @@
 # installed), ADDON_SRC (the addon folder) and REPO set, and reports like a GDScript test.
 # A test fails on: non-zero exit, no "N passed, M failed" summary line, or a "SCRIPT ERROR"/"ERROR:" line
 # in its output that its file does not allow with a line "# allow-error: TEXT" (may appear) or
-# "# expect-error: TEXT" (must appear); TEXT is a fixed substring. Logs: target/godot-tests/<test>.log.
+# "# expect-error: TEXT" (must appear); TEXT is a fixed substring. "# allow-error(K): TEXT" and
+# "# expect-error(K): TEXT" count only when MP_PEER_KIND is K (dtls when unset), for the multiplayer tests that
+# run on either kind. Logs: target/godot-tests/<test>.log.
 # Prints "N passed, M failed" over test files and steps last, exits non-zero if any failed.
 set -euo pipefail
 
@@ -62,8 +64,13 @@ mkdir -p "$logs"
 n_pass=0
 n_fail=0
 
-# Prints the TEXT of each "# allow-error: TEXT" / "# expect-error: TEXT" line (kind = allow|expect) of a file.
-markers() { sed -n "s/^#[[:space:]]*$1-error:[[:space:]]*//p" "$2"; }
+# Prints the TEXT of each "# allow-error: TEXT" / "# expect-error: TEXT" line (kind = allow|expect) of a file, and
+# of each "# allow-error(K): TEXT" / "# expect-error(K): TEXT" line for the multiplayer peer kind K in use
+# ($MP_PEER_KIND, default dtls; see tests/godot/project/tests/mp_peers.gd).
+markers() {
+    sed -n -e "s/^#[[:space:]]*$1-error:[[:space:]]*//p" \
+        -e "s/^#[[:space:]]*$1-error(${MP_PEER_KIND:-dtls}):[[:space:]]*//p" "$2"
+}
 
 run_started=$(date +%s%N)
 for t in "${tests[@]}"; do
@@ -93,7 +100,9 @@ for t in "${tests[@]}"; do
         unexpected=$(grep -E 'SCRIPT ERROR|ERROR:' "$log" | grep -vF -e "${allowed:-//no allow-list//}" || true)
         [ -z "$unexpected" ] || reasons+=("engine errors not allowed by the test:"$'\n'"      ${unexpected//$'\n'/$'\n'      }")
         while IFS= read -r want; do
-            [ -z "$want" ] || grep -qF -e "$want" "$log" || reasons+=("expected engine error did not appear: $want")
+            # Only in engine error lines: a test's own FAIL line may quote the text.
+            [ -z "$want" ] || grep -E 'SCRIPT ERROR|ERROR:' "$log" | grep -qF -e "$want" \
+                || reasons+=("expected engine error did not appear: $want")
         done < <(markers expect "$file")
     fi
     secs=$(( ($(date +%s%N) - started) / 10000000 ))

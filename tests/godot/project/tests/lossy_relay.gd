@@ -17,6 +17,9 @@ var drop_rate := 0.18
 var duplicate_rate := 0.04
 var reorder_rate := 0.04
 var hold_usec := 20_000  ## longest a reordered datagram waits for a successor
+## true: forwards at most one datagram per direction per poll(), the others wait in order (a receiver polled
+## between relay polls then reads each datagram in a poll of its own)
+var one_per_poll := false
 ## What happened, per direction ("to_server", "to_client"): datagrams received, forwarded (sent, duplicates
 ## counted once), dropped, duplicated, reordered.
 var counts := {}
@@ -28,6 +31,7 @@ var _client_ip := ""
 var _client_port := 0
 var _rng := RandomNumberGenerator.new()
 var _held := {}  # direction -> [datagram, release time in usec]
+var _waiting := {"to_server": [], "to_client": []}  # one_per_poll: datagrams not forwarded yet, in order
 
 
 func _init(server_port: int, seed := 1, server_address := "127.0.0.1") -> void:
@@ -54,9 +58,13 @@ func poll() -> void:
 		var d := _downstream.get_packet()
 		_client_ip = _downstream.get_packet_ip()
 		_client_port = _downstream.get_packet_port()
-		_pass("to_server", d)
+		_waiting["to_server"].append(d)
 	while _upstream.get_available_packet_count() > 0:
-		_pass("to_client", _upstream.get_packet())
+		_waiting["to_client"].append(_upstream.get_packet())
+	for dir in _waiting:
+		var q: Array = _waiting[dir]
+		for i in (mini(1, q.size()) if one_per_poll else q.size()):
+			_pass(dir, q.pop_front())
 	var now := Time.get_ticks_usec()
 	for dir in _held.keys():
 		if now >= _held[dir][1]:
@@ -82,6 +90,8 @@ func summary() -> String:
 func close() -> void:
 	closed = true
 	_held.clear()
+	for dir in _waiting:
+		_waiting[dir].clear()
 	_downstream.close()
 	_upstream.close()
 

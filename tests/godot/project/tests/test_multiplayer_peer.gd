@@ -3,16 +3,19 @@
 # (the client: only for the server, id 1), ids, put_packet/get_packet with get_packet_peer, get_packet_channel and
 # get_packet_mode as sent (every transfer mode, channels 0..3), set_target_peer (1, a client id, 0 = all, -id = all
 # but id), reliable packets of 1 B to 64 KiB intact and in order, disconnect_peer seen by that client; and misuse:
-# create_* twice, create_client on an invalid port, put_packet after close() each return an error and print one
-# message naming the class, and leave nothing half-open.
-# Peer kind: mp_peers.gd (MP_PEER_KIND=enet runs the same checks on plain ENet, whose messages name no class).
+# create_* twice, create_client on an invalid port, put_packet after close() each return an error and print exactly
+# one message, the one named below, and leave nothing half-open.
+# Peer kind: mp_peers.gd (MP_PEER_KIND=enet runs the same checks on plain ENet, whose messages are its own and
+# not counted: it prints two for the bad port).
 # requires-addon
-# allow-error: OpenSSLDTLSMultiplayerPeer.
-# The enet kind's own messages for the same misuse:
-# allow-error: The multiplayer instance is already active.
-# allow-error: The remote port number must be between 1 and 65535
-# allow-error: Couldn't connect to the ENet multiplayer server.
-# allow-error: The multiplayer instance isn't currently active.
+# expect-error(dtls): OpenSSLDTLSMultiplayerPeer.create_server: already active: call close() first
+# expect-error(dtls): OpenSSLDTLSMultiplayerPeer.create_client: already active: call close() first
+# expect-error(dtls): OpenSSLDTLSMultiplayerPeer.create_client: port 70000 is outside 1..=65535
+# expect-error(dtls): OpenSSLDTLSMultiplayerPeer.put_packet: not connected: call create_server() or create_client() first
+# expect-error(enet): The multiplayer instance is already active.
+# expect-error(enet): The remote port number must be between 1 and 65535
+# expect-error(enet): Couldn't connect to the ENet multiplayer server.
+# expect-error(enet): The multiplayer instance isn't currently active.
 extends SceneTree
 
 const Harness = preload("res://tests/harness.gd")
@@ -83,11 +86,17 @@ func _body() -> bool:
 	server.put_packet(PackedByteArray([1]))
 	server.set_target_peer(a)
 	server.put_packet(PackedByteArray([2]))
-	h.check(h.poll_until(_poll, func(): return clients.all(func(c): return c.get_available_packet_count() > 0), 5000),
-		"target -a, then a: each client gets one")
-	h.poll_until(_poll, func(): return false, 200)
-	h.check_eq(_drain(clients[0]), [PackedByteArray([2])], "client a: only the packet for a")
-	h.check_eq(_drain(clients[1]), [PackedByteArray([1])], "client b: only the packet for all but a")
+	server.set_target_peer(0)
+	var marker := PackedByteArray([3])
+	server.put_packet(marker)  # to all, reliable on the same channel: it comes after whatever was meant for each
+	var got := [[], []]
+	h.check(h.poll_until(_poll, func():
+		for i in 2:
+			got[i].append_array(_drain(clients[i]))
+		return got.all(func(g): return not g.is_empty() and g.back() == marker), 5000),
+		"target -a, then a, then a marker to all: the marker reaches both")
+	h.check_eq(got[0], [PackedByteArray([2]), marker], "client a: only the packet for a, then the marker")
+	h.check_eq(got[1], [PackedByteArray([1]), marker], "client b: only the packet for all but a, then the marker")
 
 	h.section("reliable sizes, in order")
 	var sizes := [1, 100, 1000, 1200, 5000, 20000, 65536]
@@ -117,18 +126,20 @@ func _body() -> bool:
 
 	h.section("misuse")
 	var cls := Peers.DTLS_CLASS if peers.kind == Peers.DTLS else ""
-	h.check(_one_error(_create_server.bind(server), cls) != OK, "create_server on an active server: an error")
+	const ACTIVE := ": already active: call close() first"
+	h.check(_one_error(_create_server.bind(server), "create_server" + ACTIVE) != OK, "create_server on an active server: an error")
 	h.check_eq(server.get_connection_status(), MultiplayerPeer.CONNECTION_CONNECTED, "the server is still up")
 	var fresh := peers.make_client(port)
 	if h.check(fresh != null, "another client dials"):
-		h.check(_one_error(_create_client.bind(fresh, port), cls) != OK, "create_client twice: an error")
+		h.check(_one_error(_create_client.bind(fresh, port), "create_client" + ACTIVE) != OK, "create_client twice: an error")
 		fresh.close()
 	var bad: MultiplayerPeer = ClassDB.instantiate(Peers.DTLS_CLASS) if cls != "" else ENetMultiplayerPeer.new()
-	h.check(_one_error(_create_client.bind(bad, 70000), cls) != OK, "create_client to port 70000: an error")
+	h.check(_one_error(_create_client.bind(bad, 70000), "create_client: port 70000 is outside 1..=65535") != OK, "create_client to port 70000: an error")
 	h.check_eq(bad.get_connection_status(), MultiplayerPeer.CONNECTION_DISCONNECTED, "and it stays DISCONNECTED")
 	clients[0].close()
 	h.check_eq(clients[0].get_connection_status(), MultiplayerPeer.CONNECTION_DISCONNECTED, "close(): DISCONNECTED at once")
-	h.check(_one_error(func(): return clients[0].put_packet(PackedByteArray([9])), cls) != OK, "put_packet after close(): an error")
+	h.check(_one_error(func(): return clients[0].put_packet(PackedByteArray([9])),
+		"put_packet: not connected: call create_server() or create_client() first") != OK, "put_packet after close(): an error")
 	h.check(h.poll_until(_poll, func(): return events[server.get_instance_id()].has(["disconnected", a]), 5000),
 		"the server sees the closed client go")
 	server.close()
@@ -184,9 +195,11 @@ func _create_client(p: MultiplayerPeer, port: int) -> int:
 	return p.call("create_client", "127.0.0.1", port)
 
 
-# Calls call(); for the DTLS peer, checks it printed exactly one error naming the class; returns its result. (ENet's
-# messages are its own business: it prints one or two, naming no class.)
-func _one_error(call: Callable, cls: String) -> Variant:
-	if cls == "":
+# Calls call(); for the DTLS peer, checks it printed exactly one engine error, "OpenSSLDTLSMultiplayerPeer." + what
+# (each such text is an expect-error(dtls) marker above, so no other message of the class passes the runner);
+# returns its result. (ENet's messages are its own business: it prints one or two.)
+func _one_error(call: Callable, what: String) -> Variant:
+	if peers.kind != Peers.DTLS:
 		return call.call()
-	return h.check_one_error(call, cls, "one message naming " + cls)
+	var text := Peers.DTLS_CLASS + "." + what
+	return h.check_one_error(call, text, what.get_slice(":", 0))
