@@ -65,10 +65,7 @@ func _body() -> bool:
 	Engine.set_meta("other_peer", other)
 	var got = first.get_var(true)
 	Engine.remove_meta("other_peer")
-	h.check(got is RefCounted and got.get_script() == Setter, "get_var(true) decoded the object: %s" % [got])
-	if got is RefCounted and got.get_script() == Setter:
-		h.check_eq(got.first, 7, "its first property")
-		h.check_eq(got.second, Harness.pattern(600, 3), "its second property, decoded after the setter ran, is intact")
+	_check_decoded(got, 7, Harness.pattern(600, 3), "the setter ran")
 	h.check_eq(Engine.get_meta("other_read", PackedByteArray()), filler_a, "the setter read the other peer's packet")
 	h.check_eq(other.get_packet(), filler_b, "and its poll received the next one")
 	Engine.remove_meta("other_read")
@@ -105,11 +102,7 @@ func _body() -> bool:
 	Engine.set_meta("other_peer", same)
 	got = same.get_var(true)
 	Engine.remove_meta("other_peer")
-	h.check(got is RefCounted and got.get_script() == Setter, "get_var(true) decoded the object: %s" % [got])
-	if got is RefCounted and got.get_script() == Setter:
-		h.check_eq(got.first, 8, "its first property")
-		h.check(got.second == Harness.pattern(BIG, 5),
-			"its second property, decoded after the setter read the same peer, is intact")
+	_check_decoded(got, 8, Harness.pattern(BIG, 5), "the setter read the same peer")
 	h.check(Engine.get_meta("other_read", PackedByteArray()) == big_a, "the setter read the peer's next packet")
 	h.check(h.poll_until(func(): same.poll(), func(): return same.get_available_packet_count() > 0),
 		"the setter's poll brought the one after")
@@ -149,11 +142,7 @@ func _body() -> bool:
 	Engine.set_meta("other_peer", client)
 	got = client.get_var(true)
 	Engine.remove_meta("other_peer")
-	h.check(got is RefCounted and got.get_script() == Setter, "get_var(true) decoded the object: %s" % [got])
-	if got is RefCounted and got.get_script() == Setter:
-		h.check_eq(got.first, 9, "its first property")
-		h.check(got.second == Harness.pattern(BIG, 6),
-			"its second property, decoded after the setter read the same peer, is intact")
+	_check_decoded(got, 9, Harness.pattern(BIG, 6), "the setter read the same peer")
 	h.check(Engine.get_meta("other_read", PackedByteArray()) == big_a, "the setter read the peer's next message")
 	h.check(h.poll_until(poll_both, func(): return client.get_available_packet_count() > 0), "then the one after came")
 	h.check(client.get_packet() == big_b, "intact too")
@@ -161,3 +150,11 @@ func _body() -> bool:
 	client.close()
 	server.close()
 	return true
+
+
+## get_var(true) decoded a Setter with these properties, the second decoded after `after`.
+func _check_decoded(got: Variant, first: int, second: PackedByteArray, after: String) -> void:
+	if not h.check(got is RefCounted and got.get_script() == Setter, "get_var(true) decoded the object: %s" % [got]):
+		return
+	h.check_eq(got.first, first, "its first property")
+	h.check(got.second == second, "its second property, decoded after %s, is intact" % after)
