@@ -44,7 +44,7 @@ timed() {  # timed WHAT COMMAND...: runs it, prints its time
 }
 
 # The core's integration tests that need no third-party program and run in seconds natively.
-CORE_TESTS=(--lib --test handshake --test cookies --test records --test udp --test certificates
+CORE_TESTS=(--lib --test handshake --test cookies --test records --test udp --test certificates --test multiplayer --test limits
             --test bad_certificates --test features --test impairment --test fuzz_regressions)
 
 # Highest GLIBC_x.y symbol version an ELF file needs.
