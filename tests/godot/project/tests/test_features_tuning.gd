@@ -141,13 +141,9 @@ func _cipher_and_statistics() -> void:
 	var client := OpenSSLPacketPeerDTLS.new()
 	client.cipher_list = CHACHA
 	h.check_eq(client.get_statistics(), {}, "get_statistics() of a peer never connected is empty")
-	var udp: PacketPeerUDP = pair.new_udp()
-	pair.add_peer(client, client.connect_to_peer(udp, true, "localhost", id.certificate), udp)
-	if not h.check(pair.handshake(h), "client and server peer connect"):
-		h.note("client: %d %s" % [client.get_status(), client.get_error_message()])
-		pair.close()
+	var peer := _connect(pair, client, id.certificate)
+	if peer == null:
 		return
-	var peer: OpenSSLPacketPeerDTLS = pair.server_peers[0]
 	var c0 := client.get_statistics()
 	var s0 := peer.get_statistics()
 	h.note("client statistics after the handshake: %s" % c0)
@@ -192,13 +188,9 @@ func _record_layers(client_own: bool, server_own: bool) -> void:
 	pair.listen_with(server)
 	var client := OpenSSLPacketPeerDTLS.new()
 	client.own_record_layer = client_own
-	var udp: PacketPeerUDP = pair.new_udp()
-	pair.add_peer(client, client.connect_to_peer(udp, true, "localhost", id.certificate), udp)
-	if not h.check(pair.handshake(h), "client and server peer connect"):
-		h.note("client: %d %s" % [client.get_status(), client.get_error_message()])
-		pair.close()
+	var peer := _connect(pair, client, id.certificate)
+	if peer == null:
 		return
-	var peer: OpenSSLPacketPeerDTLS = pair.server_peers[0]
 	var sizes := [1, 100, client.get_max_packet_size()]
 	for size in sizes:
 		var up := Harness.pattern(size, size)
@@ -212,3 +204,15 @@ func _record_layers(client_own: bool, server_own: bool) -> void:
 	h.check(h.poll_until(pair.poll, func(): return peer.get_status() == OpenSSLPacketPeerDTLS.STATUS_DISCONNECTED),
 		"the client's close_notify disconnects the server peer")
 	pair.close()
+
+
+## Connects client (validating against certificate, host name "localhost") to pair's server; returns the server
+## peer, or null (the pair closed) when they did not connect.
+func _connect(pair: FeaturePair, client: OpenSSLPacketPeerDTLS, certificate: X509Certificate) -> OpenSSLPacketPeerDTLS:
+	var udp: PacketPeerUDP = pair.new_udp()
+	pair.add_peer(client, client.connect_to_peer(udp, true, "localhost", certificate), udp)
+	if not h.check(pair.handshake(h), "client and server peer connect"):
+		h.note("client: %d %s" % [client.get_status(), client.get_error_message()])
+		pair.close()
+		return null
+	return pair.server_peers[0]
