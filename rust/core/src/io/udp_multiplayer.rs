@@ -80,12 +80,8 @@ impl UdpMultiplayer {
         config: &ClientConfig,
         mp: MultiplayerConfig,
     ) -> Result<UdpMultiplayer, DtlsError> {
-        UdpMultiplayer::client_of(&resolve(address, port)?, config, mp).map_err(|e| match e {
-            DtlsError::InvalidConfig(why) if why.starts_with("no address") => {
-                DtlsError::InvalidConfig(format!("{address:?} has {why}"))
-            }
-            e => e,
-        })
+        let addresses = resolve(address, port)?;
+        UdpMultiplayer::first_answering(&addresses, config, mp, &format!("{address:?}"))
     }
 
     /// A client of the server at the first of `addresses` that answers, tried in turn (each
@@ -96,12 +92,22 @@ impl UdpMultiplayer {
         config: &ClientConfig,
         mp: MultiplayerConfig,
     ) -> Result<UdpMultiplayer, DtlsError> {
+        UdpMultiplayer::first_answering(addresses, config, mp, &format!("{addresses:?}"))
+    }
+
+    /// [`UdpMultiplayer::client_of`], with `name` naming the server in an error.
+    fn first_answering(
+        addresses: &[SocketAddr],
+        config: &ClientConfig,
+        mp: MultiplayerConfig,
+        name: &str,
+    ) -> Result<UdpMultiplayer, DtlsError> {
         let mut remaining: VecDeque<SocketAddr> = addresses.iter().copied().collect();
         let (socket, first) = loop {
             let Some(next) = remaining.pop_front() else {
-                return Err(DtlsError::InvalidConfig(
-                    "no address this system can reach".to_string(),
-                ));
+                return Err(DtlsError::InvalidConfig(format!(
+                    "{name} has no address this system can reach"
+                )));
             };
             match client_socket(next) {
                 Ok(socket) => break (socket, next),
