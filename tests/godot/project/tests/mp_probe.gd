@@ -116,3 +116,25 @@ func frame_ping_unreliable_ordered(token: int) -> void:
 @rpc("any_peer", "call_remote", "unreliable_ordered")
 func frame_pong_unreliable_ordered(token: int) -> void:
 	pong_frames[token] = Engine.get_process_frames()
+
+
+## Link benchmark (bench/godot/project/mp_links.gd): state updates stamped with Time.get_ticks_usec() when sent
+## (server and client share the process's clock), and pings answered on another channel; microseconds, in
+## arrival order.
+var state_latencies: Array[int] = []
+var ping_round_trips: Array[int] = []
+
+
+@rpc("any_peer", "call_remote", "unreliable")
+func link_state(sent_usec: int, _state: PackedByteArray) -> void:
+	state_latencies.append(Time.get_ticks_usec() - sent_usec)
+
+
+@rpc("any_peer", "call_remote", "reliable", 1)
+func link_ping(sent_usec: int) -> void:
+	link_pong.rpc_id(multiplayer.get_remote_sender_id(), sent_usec)
+
+
+@rpc("any_peer", "call_remote", "reliable", 1)
+func link_pong(sent_usec: int) -> void:
+	ping_round_trips.append(Time.get_ticks_usec() - sent_usec)
