@@ -8,6 +8,7 @@ mod error;
 mod ffi;
 mod io;
 pub mod multiplayer;
+pub mod netsim;
 mod records;
 mod server;
 mod session;
