@@ -11,8 +11,9 @@
 #   link_<profile>_<size>m_queue_drop                % of the datagrams offered to the bottleneck queues (both
 #                                    ways) that the queues dropped
 # as BENCH lines (run.sh tabulates them), and the profile's down rate for reading the goodput against it.
-# Options: --relay=PATH (the link emulator binary; required) --profiles=lan,broadband,mobile,wifi-bad
-#          --sizes=1,8 --kinds=enet,dtls --seed=1
+# Options: --relay=PATH (the link emulator binary; required) --profiles=lan,broadband,mobile,wifi-bad (a profile
+#          may carry the emulator's overrides after colons: 10mbit:loss=0:delay=40ms) --sizes=1,8 --kinds=enet,dtls
+#          --seed=1
 extends SceneTree
 
 const Peers = preload("res://tests/mp_peers.gd")
@@ -62,7 +63,7 @@ func _run() -> void:
 	for profile in opts["profiles"].split(","):
 		for size_text in opts["sizes"].split(","):
 			var size := int(size_text)
-			var name := "link_%s_%dm" % [profile.replace("-", "_"), size]
+			var name := "link_%s_%dm" % [profile.replace("-", "_").replace(":", "_").replace("=", ""), size]
 			print("== %s: %d MiB down while state streams at 20 Hz, 60 frames/s" % [name, size])
 			var results := {}
 			for kind in kinds:
@@ -93,10 +94,10 @@ func _report(name: String, results: Dictionary) -> void:
 func _measure(kind: String, profile: String, size_mib: int) -> Dictionary:
 	var w := World.new(self, Peers.new(kind))
 	if not w.start_server():
-		return _fail("%s: no server: %s" % [kind, w.peers.last_error_text], w, null)
+		return _fail("%s: no server: %s" % [kind, w.peers.last_error_text], w, {})
 	var relay := _start_relay(profile, w.port)
 	if relay.is_empty():
-		return _fail("%s: the link emulator did not start" % kind, w, null)
+		return _fail("%s: the link emulator did not start" % kind, w, {})
 	if w.add_client({"port": relay["port"]}) != 0 or not w.connect_all(20000):
 		return _fail("%s: the client did not connect through %s" % [kind, profile], w, relay)
 	var server := w.probe(-1)
@@ -137,8 +138,8 @@ func _measure(kind: String, profile: String, size_mib: int) -> Dictionary:
 	w.close()
 	var counts := _stop_relay(relay)
 	if not intact or counts.is_empty():
-		return _fail("%s: %s" % [kind, "the transfer arrived damaged" if not intact else "no counts from the link emulator"], null, null)
-	var secs := (run[2] - run[1]) / 1e6
+		return _fail("%s: %s" % [kind, "the transfer arrived damaged" if not intact else "no counts from the link emulator"], null, {})
+	var secs: float = (run[2] - run[1]) / 1e6
 	var offered: int = counts.get("up.offered", 0) + counts.get("down.offered", 0)
 	var queue_drops: int = counts.get("up.queue_drops", 0) + counts.get("down.queue_drops", 0)
 	return {
@@ -162,7 +163,7 @@ func _fail(why: String, w: World, relay: Dictionary) -> Dictionary:
 	frame_hook = Callable()
 	if w != null:
 		w.close()
-	if relay != null and not relay.is_empty():
+	if not relay.is_empty():
 		_stop_relay(relay)
 	return {}
 
@@ -178,13 +179,13 @@ static func _percentile(values: Array, q: float) -> float:
 # Starts the link emulator between a port it picks and the server's: {"pid", "stdio", "port"} or {}. It prints
 # the port it listens on as its first line ("listening 127.0.0.1:PORT").
 func _start_relay(profile: String, server_port: int) -> Dictionary:
-	var args := ["--listen", "127.0.0.1:0", "--server", "127.0.0.1:%d" % server_port, "--profile", profile,
+	var args := ["--listen", "127.0.0.1:0", "--server", "127.0.0.1:%d" % server_port, "--profile", profile.replace(":", ","),
 		"--seed", opts["seed"]]
 	var p := OS.execute_with_pipe(opts["relay"], args, false)
 	if p.is_empty():
 		return {}
 	var stdio: FileAccess = p["stdio"]
-	var line := stdio.get_line()  # blocks until the emulator is listening
+	var line := _read_line(stdio, p["pid"])
 	if not line.begins_with("listening "):
 		print("   link emulator said: '%s' %s" % [line, p["stderr"].get_as_text()])
 		OS.kill(p["pid"])
@@ -201,8 +202,10 @@ func _stop_relay(relay: Dictionary) -> Dictionary:
 	stdio.flush()
 	var counts := {}
 	var answered := false
-	while not stdio.eof_reached():
-		var line := stdio.get_line().strip_edges()
+	while OS.is_process_running(relay["pid"]):
+		var line := _read_line(stdio, relay["pid"])
+		if line == "":
+			break
 		if line == "end":
 			answered = true
 			break
@@ -213,3 +216,18 @@ func _stop_relay(relay: Dictionary) -> Dictionary:
 				counts["%s.%s" % [words[0], kv[0]]] = int(kv[1])
 	stdio.close()
 	return counts if answered else {}
+
+
+# The emulator's next line of output (its pipe does not block: polled, with a 1 ms pause between tries, for up to
+# 5 s), or "" when it ended or said nothing.
+static func _read_line(stdio: FileAccess, pid: int) -> String:
+	var deadline := Time.get_ticks_msec() + 5000
+	var line := ""
+	while Time.get_ticks_msec() < deadline and OS.is_process_running(pid):
+		line += stdio.get_line()
+		if line.ends_with("\n") or (line != "" and not stdio.eof_reached()):
+			break
+		if line != "":
+			break
+		OS.delay_msec(1)  # waiting on another process: nothing in this one to poll meanwhile
+	return line.strip_edges()

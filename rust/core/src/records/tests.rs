@@ -185,7 +185,8 @@ fn cross_open(
         } else {
             (&mut ours_as_server, &mut client)
         };
-        ours.seal(APPLICATION_DATA, &[packet], &mut datagram).unwrap();
+        ours.seal(APPLICATION_DATA, &[packet], &mut datagram)
+            .unwrap();
         assert_eq!(datagram.len(), 13 + packet.len() + overhead);
         to.handle_datagram(now, &datagram);
         assert_eq!(to.recv().as_deref(), Some(packet), "{expect_cipher}");
