@@ -763,6 +763,7 @@ impl OpenSSLDtlsMultiplayerPeer {
             max_clients,
             max_message_size,
             max_queued_bytes,
+            ..MultiplayerConfig::default()
         };
         let settings = self.settings()?;
         mp.validate(&settings)?;

@@ -8,6 +8,7 @@
 //! adds that to what waits in the inbox and holds the sum to one budget for the whole connection.
 
 use std::collections::BTreeMap;
+use std::ops::RangeInclusive;
 use std::time::Duration;
 
 pub(crate) use super::SLICE_SIZE;
@@ -28,6 +29,11 @@ const ACK_PACKET: u8 = 4;
 /// Whether a renet packet (one we made or one the guard admitted) is an acknowledgement.
 pub(crate) fn is_ack(packet: &[u8]) -> bool {
     packet.first() == Some(&ACK_PACKET)
+}
+
+/// Whether a renet packet we made carries reliable messages (whole or a slice).
+pub(crate) fn is_reliable(packet: &[u8]) -> bool {
+    matches!(packet.first(), Some(0 | 2))
 }
 
 /// What a renet channel is.
@@ -401,18 +407,47 @@ impl Guard {
 
 /// renet's checks of an acknowledgement packet (after its sequence number): ranges that fit.
 fn check_ack(r: &mut Reader<'_>) -> Result<(), Refusal> {
+    read_ack(r, |_| {})
+}
+
+/// Reads an acknowledgement's ranges (after its type and sequence number), newest first, each
+/// given to `range` as the inclusive range of renet packet sequence numbers it acknowledges.
+fn read_ack(r: &mut Reader<'_>, mut range: impl FnMut(RangeInclusive<u64>)) -> Result<(), Refusal> {
     const BAD: Refusal = Refusal::Malformed("an acknowledgement with impossible ranges");
     let end = r.varint().ok_or(TRUNCATED)?;
     let size = r.varint().ok_or(TRUNCATED)?;
     let more = r.varint().ok_or(TRUNCATED)?;
     let mut start = end.checked_sub(size).ok_or(BAD)?;
+    range(start..=end);
     for _ in 0..more {
         let gap = r.varint().ok_or(TRUNCATED)?;
-        let range_end = start.checked_sub(gap + 2).ok_or(BAD)?;
+        let range_end = start
+            .checked_sub(gap.checked_add(2).ok_or(BAD)?)
+            .ok_or(BAD)?;
         let size = r.varint().ok_or(TRUNCATED)?;
         start = range_end.checked_sub(size).ok_or(BAD)?;
+        range(start..=range_end);
     }
     Ok(())
+}
+
+/// The ranges of renet packet sequence numbers an acknowledgement packet (one the guard
+/// admitted, or any: garbage gives an error) acknowledges, into `out` (cleared first).
+pub(crate) fn ack_ranges(packet: &[u8], out: &mut Vec<RangeInclusive<u64>>) -> Result<(), Refusal> {
+    out.clear();
+    let mut r = Reader(packet);
+    if r.u8().ok_or(TRUNCATED)? != ACK_PACKET {
+        return Err(Refusal::Malformed("not an acknowledgement"));
+    }
+    r.varint().ok_or(TRUNCATED)?;
+    read_ack(&mut r, |range| out.push(range))
+}
+
+/// The renet packet sequence number of a packet (one renet made).
+pub(crate) fn sequence(packet: &[u8]) -> Option<u64> {
+    let mut r = Reader(packet);
+    r.u8()?;
+    r.varint()
 }
 
 #[cfg(test)]
@@ -517,5 +552,34 @@ mod tests {
         let err = g.admit(&slice(2, 2, 5, 0, 100, SLICE_SIZE), t, 1000, 50_000);
         assert!(matches!(err, Err(Refusal::OverBudget { held: 1000, .. })));
         assert_eq!(g.held(), 0);
+    }
+
+    #[test]
+    fn acknowledgement_ranges_read_back_as_renet_writes_them() {
+        // renet's own example: ranges 20010..20020 and 20035..20040 (end excluded) are written
+        // as 20039 (the last one's end), 4 (its size - 1), 1 (one more), 14 (the gap), 9.
+        let mut p = vec![ACK_PACKET];
+        for v in [77, 20039, 4, 1, 14, 9] {
+            varint(&mut p, v);
+        }
+        let mut ranges = Vec::new();
+        ack_ranges(&p, &mut ranges).expect("an acknowledgement");
+        assert_eq!(ranges, vec![20035..=20039, 20010..=20019]);
+        assert_eq!(sequence(&p), Some(77));
+        assert!(guard().admit(&p, Duration::ZERO, 0, BIG).is_ok());
+        // Garbage is refused with a reason, never read as ranges.
+        let mut bad = vec![ACK_PACKET];
+        for v in [1, 5, 9, 0] {
+            varint(&mut bad, v);
+        }
+        assert_eq!(
+            ack_ranges(&bad, &mut ranges),
+            Err(Refusal::Malformed(
+                "an acknowledgement with impossible ranges"
+            ))
+        );
+        assert_eq!(ack_ranges(&[ACK_PACKET, 1], &mut ranges), Err(TRUNCATED));
+        assert!(ack_ranges(&[0, 1], &mut ranges).is_err());
+        assert_eq!(sequence(&[]), None);
     }
 }

@@ -15,11 +15,13 @@ use bytes::Bytes;
 use renet::{ChannelConfig, ConnectionConfig, RenetClient, SendType};
 
 use super::channels::{self, Sequencer, TransferMode, CONTROL_CHANNEL, SEQUENCE_LEN};
+use super::congestion::{Congestion, PACKET_OVERHEAD};
 use super::frame::{self, Frame};
 use super::guard::{self, ChannelKind, Guard, Refusal};
 use super::inbox::{Inbox, Message};
 use super::link_stats::{PeerStats, Rates, RoundTrip};
 use super::MultiplayerConfig;
+use super::SLICE_SIZE;
 use crate::{Role, Session, Status};
 
 /// A ping goes out this often (it is the keepalive too; its pong measures the round trip).
@@ -78,6 +80,12 @@ struct Channels {
     /// acknowledges it, alone if nothing else goes (an acknowledgement alone is never answered,
     /// or the two ends would acknowledge each other's acknowledgements at every poll).
     ack_due: bool,
+    /// What the reliable channels may send, from renet's acknowledgements.
+    congestion: Congestion,
+    /// The last flush left reliable data unsent (the window or the pacer held it back).
+    backlogged: bool,
+    /// Scratch for an acknowledgement's ranges.
+    ranges: Vec<std::ops::RangeInclusive<u64>>,
 }
 
 /// One connection to one peer.
@@ -121,7 +129,18 @@ impl std::fmt::Debug for Link {
 /// The renet channels, the same both ways: every data channel and the control channel.
 fn connection_config(config: &MultiplayerConfig) -> ConnectionConfig {
     let reliable_memory = reliable_channel_memory(config);
-    let list: Vec<ChannelConfig> = channels::all()
+    // renet fills a flush's packets channel by channel in this order: the unreliable channels
+    // (a game's state updates), then the control channel, then the reliable data channels, so
+    // a bulk transfer takes what is left of the budget, not the place of the small messages.
+    let rank = |mode: Option<TransferMode>| match mode {
+        Some(TransferMode::Reliable) => 2,
+        None => 1,
+        Some(_) => 0,
+    };
+    let mut order: Vec<(u8, Option<TransferMode>)> = channels::all().collect();
+    order.sort_by_key(|&(id, mode)| (rank(mode), id));
+    let list: Vec<ChannelConfig> = order
+        .into_iter()
         .map(|(channel_id, mode)| match mode {
             Some(TransferMode::Reliable) | None => ChannelConfig {
                 channel_id,
@@ -159,6 +178,29 @@ fn resend_after(rtt: f64) -> Duration {
         return INITIAL_RESEND;
     }
     Duration::from_secs_f64((2.0 * rtt + 0.005).min(MAX_RESEND.as_secs_f64())).max(MIN_RESEND)
+}
+
+/// renet's clock rate for a real resend time following a smoothed round trip of `rtt`.
+fn clock_rate(rtt: Duration) -> f64 {
+    RESEND_TIME.as_secs_f64() / resend_after(rtt.as_secs_f64()).as_secs_f64()
+}
+
+/// The largest channel packet on the wire (a full slice): the congestion control's unit.
+const MAX_PACKET_ON_WIRE: u64 = guard::MAX_RENET_PACKET as u64 + PACKET_OVERHEAD;
+
+/// When a backlogged connection (`last` flushed) may send again: when the pacer releases the
+/// next datagram, or a call's time after the last flush when the window holds it back (an
+/// acknowledgement also makes the connection flush).
+fn release_at(c: &Channels, last: Instant) -> Option<Instant> {
+    if !c.backlogged {
+        return None;
+    }
+    Some(
+        c.congestion
+            .next_release()
+            .unwrap_or(last + TIME_PER_CALL)
+            .max(last),
+    )
 }
 
 /// Largest unreliable message.
@@ -237,7 +279,10 @@ impl Link {
         let flush = self.channels.as_ref().map(|c| match c.last_flush {
             None => c.last_update,
             Some(last) if c.dirty => last,
-            Some(last) => last + IDLE_FLUSH_INTERVAL,
+            Some(last) => match release_at(c, last) {
+                Some(release) => release.min(last + IDLE_FLUSH_INTERVAL),
+                None => last + IDLE_FLUSH_INTERVAL,
+            },
         });
         [self.session.poll_timeout(), flush, self.keepalive_at]
             .into_iter()
@@ -440,6 +485,18 @@ impl Link {
                     if let Some(channel) = channel {
                         c.ack_due = true;
                         self.collect(channel, inbox);
+                    } else if guard::ack_ranges(p, &mut c.ranges).is_ok() {
+                        c.congestion.on_ack(now, &c.ranges);
+                        let controlled = self.config.congestion_control;
+                        let renet = &mut c.renet;
+                        c.congestion.take_lost(|seq| {
+                            if controlled {
+                                renet.packet_lost(seq);
+                            }
+                        });
+                        if let Some(rtt) = c.congestion.smoothed_rtt().filter(|_| controlled) {
+                            c.clock_rate = clock_rate(rtt);
+                        }
                     }
                 }
                 Frame::Keepalive | Frame::Unknown | Frame::AssignId(_) => {}
@@ -480,8 +537,11 @@ impl Link {
             .sample(now.saturating_duration_since(sent_at));
         let rtt = self.round_trip.smoothed.unwrap_or_default();
         if let Some(c) = self.channels.as_mut() {
-            c.clock_rate =
-                RESEND_TIME.as_secs_f64() / resend_after(rtt.as_secs_f64()).as_secs_f64();
+            // The acknowledgements' round trip, once known, is the fresher one (a sample per
+            // acknowledgement, the wait in the receiver's frame included).
+            let acks = c.congestion.smoothed_rtt();
+            let acks = acks.filter(|_| self.config.congestion_control);
+            c.clock_rate = clock_rate(acks.unwrap_or(rtt));
         }
     }
 
@@ -606,6 +666,9 @@ impl Link {
             last_flush: None,
             dirty: true,
             ack_due: false,
+            congestion: Congestion::new(now, MAX_PACKET_ON_WIRE),
+            backlogged: false,
+            ranges: Vec::new(),
         });
         // The first ping at once: the round trip is known about when the id is.
         self.keepalive_at = Some(now);
@@ -625,7 +688,11 @@ impl Link {
                 let since = now.saturating_duration_since(last);
                 let calls = (since.as_micros() / TIME_PER_CALL.as_micros())
                     .clamp(1, u128::from(MAX_CALLS_PER_FLUSH));
-                (c.dirty || since >= IDLE_FLUSH_INTERVAL, calls as u32)
+                let released = release_at(c, last).is_some_and(|at| now >= at);
+                (
+                    c.dirty || released || since >= IDLE_FLUSH_INTERVAL,
+                    calls as u32,
+                )
             }
         };
         if !due && !force {
@@ -634,17 +701,53 @@ impl Link {
         c.last_flush = Some(now);
         c.dirty = false;
         let ack_due = std::mem::take(&mut c.ack_due);
-        let renet = &mut c.renet;
+        let (renet, cc) = (&mut c.renet, &mut c.congestion);
+        let controlled = self.config.congestion_control;
+        cc.on_timeout(now);
+        cc.take_lost(|seq| {
+            if controlled {
+                renet.packet_lost(seq);
+            }
+        });
+        let mut backlogged = c.backlogged;
         let gathered = catch_unwind(AssertUnwindSafe(|| {
-            let mut packets = renet.get_packets_to_send();
-            for _ in 1..calls {
+            let mut packets = Vec::new();
+            for _ in 0..calls {
+                // The reliable channels get what the window and the pacer allow (in renet's
+                // bytes: a full packet's allowance is one slice), the unreliable ones the fixed
+                // budget (they are the game's own rate; what does not fit is dropped).
+                let allowance = cc.allowance(now).min(BYTES_PER_CALL);
+                let reliable = if !controlled {
+                    BYTES_PER_CALL
+                } else if allowance >= MAX_PACKET_ON_WIRE {
+                    allowance * SLICE_SIZE as u64 / MAX_PACKET_ON_WIRE
+                } else {
+                    0
+                };
+                renet.set_send_budget(reliable, BYTES_PER_CALL);
                 let more = renet.get_packets_to_send();
-                // Only an acknowledgement (or nothing): renet has no more data to send now.
-                if more.len() <= 1 {
-                    packets.extend(more);
-                    break;
+                let mut data = 0;
+                let mut any = false;
+                for p in more.iter().filter(|p| !guard::is_ack(p)) {
+                    if let Some(seq) = guard::sequence(p) {
+                        cc.on_sent(now, seq, p.len() as u64 + PACKET_OVERHEAD);
+                    }
+                    any = true;
+                    if guard::is_reliable(p) {
+                        data += p.len() as u64;
+                    }
                 }
                 packets.extend(more);
+                if reliable == 0 {
+                    break; // held back: `backlogged` stays as the last call left it
+                }
+                // The reliable channels took about all they were given: there is likely more.
+                backlogged = controlled && data + SLICE_SIZE as u64 > reliable;
+                // Nothing, or only an acknowledgement: renet has no more data to send now.
+                if !any {
+                    backlogged = false;
+                    break;
+                }
             }
             packets
         }));
@@ -655,6 +758,11 @@ impl Link {
                 return;
             }
         };
+        let Some(c) = self.channels.as_mut() else {
+            return;
+        };
+        c.backlogged = backlogged;
+        c.congestion.set_app_limited(!backlogged);
         // renet adds an acknowledgement of everything pending to each call's packets: the last
         // one says all the others do, and alone it goes only when something asked for it.
         if let Some(last) = packets.iter().rposition(|p| guard::is_ack(p)) {

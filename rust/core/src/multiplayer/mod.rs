@@ -4,9 +4,11 @@
 //! DTLS connection. `host.rs` is the peer, `link.rs` one connection, `frame.rs` the framing of
 //! DTLS packets, `channels.rs` the mapping of channels and modes onto renet channels, `guard.rs`
 //! the check of every packet before renet (and the count of what renet holds), `inbox.rs` what
-//! waits to be read, `link_stats.rs` what a game shows about a connection.
+//! waits to be read, `link_stats.rs` what a game shows about a connection, `congestion/` what a connection may send
+//! when (window, pacing) from renet's acknowledgements.
 
 mod channels;
+mod congestion;
 mod frame;
 mod guard;
 mod host;
@@ -63,6 +65,11 @@ pub struct MultiplayerConfig {
     /// message or being reassembled, each message counted with 128 bytes of overhead. A peer
     /// beyond it is disconnected with a message.
     pub max_queued_bytes: usize,
+    /// Congestion control and pacing of the reliable channels (default on): what a connection
+    /// sends follows the bandwidth and round trip renet's acknowledgements show, so a bulk
+    /// transfer does not overrun a slower link's queue. Off: a fixed budget per flush (up to
+    /// 8 MB/s when polled once a frame), as before.
+    pub congestion_control: bool,
 }
 
 impl Default for MultiplayerConfig {
@@ -71,6 +78,7 @@ impl Default for MultiplayerConfig {
             max_clients: 32,
             max_message_size: 2 << 20,
             max_queued_bytes: 16 << 20,
+            congestion_control: true,
         }
     }
 }

@@ -103,6 +103,7 @@ pub fn mp_config() -> MultiplayerConfig {
         max_clients: 2,
         max_message_size: 64 * 1024,
         max_queued_bytes: MAX_QUEUED,
+        ..MultiplayerConfig::default()
     }
 }
 

@@ -91,6 +91,9 @@ pub struct RenetClient {
     receive_reliable_channels: HashMap<u8, ReceiveChannelReliable>,
     stats: ConnectionStats,
     available_bytes_per_tick: u64,
+    // PATCHED (openssl-dtls): separate byte budgets for the next `get_packets_to_send`, set by
+    // `set_send_budget` (reliable channels, unreliable channels); `None`: the shared budget above.
+    send_budget: Option<(u64, u64)>,
     connection_status: RenetConnectionStatus,
     rtt: f64,
 }
@@ -187,6 +190,7 @@ impl RenetClient {
             stats: ConnectionStats::new(),
             rtt: 0.0,
             available_bytes_per_tick,
+            send_budget: None,
             connection_status: RenetConnectionStatus::Connecting,
         }
     }
@@ -493,13 +497,58 @@ impl RenetClient {
     /// <p style="background:rgba(77,220,255,0.16);padding:0.5em;">
     /// <strong>Note:</strong> This should only be called by the transport layer.
     /// </p>
+    /// PATCHED (openssl-dtls): the byte budgets of the next [`RenetClient::get_packets_to_send`]
+    /// only: `reliable` for the reliable channels (what does not fit waits), `unreliable` for the
+    /// unreliable ones (what does not fit is dropped, as with the shared budget). Without it a
+    /// call shares `available_bytes_per_tick` between every channel, in their configured order.
+    pub fn set_send_budget(&mut self, reliable: u64, unreliable: u64) {
+        self.send_budget = Some((reliable, unreliable));
+    }
+
+    /// PATCHED (openssl-dtls): the packet of this sequence number was lost, by the caller's loss
+    /// detection (renet's own is only its resend time): its reliable messages or slices go again
+    /// at the next [`RenetClient::get_packets_to_send`]. Unknown or acknowledged ones are ignored.
+    pub fn packet_lost(&mut self, sequence: u64) {
+        let Some(sent) = self.sent_packets.get(&sequence) else {
+            return;
+        };
+        match &sent.info {
+            PacketSentInfo::ReliableMessages { channel_id, message_ids } => {
+                if let Some(channel) = self.send_reliable_channels.get_mut(channel_id) {
+                    for &id in message_ids {
+                        channel.mark_lost(id, None);
+                    }
+                }
+            }
+            PacketSentInfo::ReliableSliceMessage {
+                channel_id,
+                message_id,
+                slice_index,
+            } => {
+                if let Some(channel) = self.send_reliable_channels.get_mut(channel_id) {
+                    channel.mark_lost(*message_id, Some(*slice_index));
+                }
+            }
+            _ => {}
+        }
+    }
+
     pub fn get_packets_to_send(&mut self) -> Vec<Payload> {
         let mut packets: Vec<Packet> = vec![];
         if self.is_disconnected() {
             return vec![];
         }
 
+        // PATCHED (openssl-dtls): with `set_send_budget`, reliable and unreliable channels draw
+        // from budgets of their own, so a congestion-controlled sender can hold back a bulk
+        // transfer without dropping the unreliable messages queued with it.
         let mut available_bytes = self.available_bytes_per_tick;
+        let mut unreliable_bytes = 0;
+        let split = self.send_budget.take();
+        if let Some((reliable, unreliable)) = split {
+            available_bytes = reliable;
+            unreliable_bytes = unreliable;
+        }
         for order in self.channel_send_order.iter() {
             match order {
                 ChannelOrder::Reliable(channel_id) => {
@@ -508,7 +557,8 @@ impl RenetClient {
                 }
                 ChannelOrder::Unreliable(channel_id) => {
                     let channel = self.send_unreliable_channels.get_mut(channel_id).unwrap();
-                    packets.append(&mut channel.get_packets_to_send(&mut self.packet_sequence, &mut available_bytes));
+                    let budget = if split.is_some() { &mut unreliable_bytes } else { &mut available_bytes };
+                    packets.append(&mut channel.get_packets_to_send(&mut self.packet_sequence, budget));
                 }
             }
         }

@@ -219,6 +219,20 @@ impl SendChannelReliable {
         Ok(())
     }
 
+    /// PATCHED (openssl-dtls): the packet carrying this message (or this slice of it) was
+    /// lost: it goes again at the next `get_packets_to_send`, without waiting for the resend time.
+    pub fn mark_lost(&mut self, message_id: u64, slice: Option<usize>) {
+        match (self.unacked_messages.get_mut(&message_id), slice) {
+            (Some(UnackedMessage::Small { last_sent, .. }), None) => *last_sent = None,
+            (Some(UnackedMessage::Sliced { last_sent, acked, .. }), Some(i)) => {
+                if let (Some(sent), Some(false)) = (last_sent.get_mut(i), acked.get(i)) {
+                    *sent = None;
+                }
+            }
+            _ => {}
+        }
+    }
+
     pub fn process_message_ack(&mut self, message_id: u64) {
         if self.unacked_messages.contains_key(&message_id) {
             let unacked_message = self.unacked_messages.remove(&message_id).unwrap();

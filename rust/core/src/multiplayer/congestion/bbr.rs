@@ -1,0 +1,382 @@
+//! A BBR-like model of the path (after BBR v1, draft-cardwell-iccrg-bbr-congestion-control-00, with
+//! two things of v2/v3): the bottleneck bandwidth as the highest delivery rate of the last ten
+//! round trips, the propagation round trip as the lowest in ten seconds; the sender paces at a
+//! gain times that bandwidth and keeps at most twice their product in flight. Startup doubles the
+//! rate each round trip until it stops growing by a quarter for three rounds, or until the round
+//! trip grows (HyStart++'s delay signal, RFC 9406, so a deep queue is not filled to find the
+//! rate); Drain empties the queue Startup made; ProbeBW cycles its gains (1.25, 0.75, then six
+//! of 1) so the queue stays short. Random loss is not a signal (a 1% lossy link keeps its
+//! rate); a round trip losing more than 2% of what it delivered bounds what goes in flight to
+//! what went then (v2's inflight_hi), and the bound grows again a packet per round trip. No
+//! ProbeRTT: the minimum round trip is taken again after ten seconds.
+
+use std::time::{Duration, Instant};
+
+use super::sent::RateSample;
+
+/// Startup's pacing gain (2/ln 2) and its in-flight gain (BBR v3's 2).
+const STARTUP_PACING_GAIN: f64 = 2.885;
+const STARTUP_CWND_GAIN: f64 = 2.885;
+/// Drain's pacing gain, Startup's inverse.
+const DRAIN_PACING_GAIN: f64 = 1.0 / 2.885;
+/// ProbeBW's pacing gains, a phase per minimum round trip.
+const PROBE_GAINS: [f64; 8] = [1.25, 0.75, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0];
+const PROBE_CWND_GAIN: f64 = 2.0;
+/// The bandwidth filter's length, in round trips.
+const BW_ROUNDS: usize = 10;
+/// The minimum round trip's lifetime.
+const MIN_RTT_LIFETIME: Duration = Duration::from_secs(10);
+/// Startup ends after this many round trips without the bandwidth growing by a quarter.
+const FULL_BW_ROUNDS: u32 = 3;
+/// Acknowledgements in a row delayed by a queue that end Startup.
+const DELAY_ACKS: u32 = 2;
+/// Fraction of a round trip's delivered bytes lost that bounds the flight.
+const LOSS_THRESHOLD: f64 = 0.02;
+/// Packets in the initial window (RFC 9002 7.2) and the smallest window.
+const INITIAL_PACKETS: u64 = 32;
+const MIN_PACKETS: u64 = 4;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    Startup,
+    Drain,
+    ProbeBw,
+}
+
+/// The path model and what it allows.
+#[derive(Debug)]
+pub(crate) struct Bbr {
+    mode: Mode,
+    /// Bytes of one full datagram.
+    mss: u64,
+    /// Highest delivery rate (bytes/s) per recent round trip, newest last.
+    bw_rounds: Vec<f64>,
+    min_rtt: Option<(Duration, Instant)>,
+    round: u64,
+    next_round_delivered: u64,
+    /// Startup: the bandwidth that last grew by a quarter and the rounds since.
+    full_bw: f64,
+    full_bw_rounds: u32,
+    /// The lowest round trip of this round trip and of the one before (HyStart++).
+    round_min_rtt: Option<Duration>,
+    last_round_min_rtt: Option<Duration>,
+    /// Startup: acknowledgements in a row whose round trip showed a queue building.
+    delayed_acks: u32,
+    probe_phase: usize,
+    phase_start: Option<Instant>,
+    /// What this round trip delivered and lost, for the loss bound.
+    round_delivered: u64,
+    round_lost: u64,
+    inflight_hi: Option<u64>,
+}
+
+impl Bbr {
+    pub(crate) fn new(mss: u64) -> Bbr {
+        Bbr {
+            mode: Mode::Startup,
+            mss,
+            bw_rounds: Vec::with_capacity(BW_ROUNDS),
+            min_rtt: None,
+            round: 0,
+            next_round_delivered: 0,
+            full_bw: 0.0,
+            full_bw_rounds: 0,
+            round_min_rtt: None,
+            last_round_min_rtt: None,
+            delayed_acks: 0,
+            probe_phase: 0,
+            phase_start: None,
+            round_delivered: 0,
+            round_lost: 0,
+            inflight_hi: None,
+        }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// The bottleneck bandwidth estimate, bytes per second (0 before any sample).
+    pub(crate) fn bandwidth(&self) -> f64 {
+        self.bw_rounds.iter().copied().fold(0.0, f64::max)
+    }
+
+    fn bdp(&self) -> Option<u64> {
+        let (rtt, _) = self.min_rtt?;
+        let bw = self.bandwidth();
+        (bw > 0.0).then_some((bw * rtt.as_secs_f64()) as u64)
+    }
+
+    /// Most bytes in flight.
+    pub(crate) fn window(&self) -> u64 {
+        let gain = match self.mode {
+            Mode::Startup => STARTUP_CWND_GAIN,
+            _ => PROBE_CWND_GAIN,
+        };
+        let min = MIN_PACKETS * self.mss;
+        let window = match self.bdp() {
+            Some(bdp) => ((bdp as f64 * gain) as u64).max(INITIAL_PACKETS * self.mss),
+            None => INITIAL_PACKETS * self.mss,
+        };
+        let window = match self.inflight_hi {
+            Some(hi) => window.min(hi),
+            None => window,
+        };
+        window.max(min)
+    }
+
+    /// Pacing rate in bytes per second; `None`: not paced yet (no round trip measured).
+    pub(crate) fn pacing_rate(&self) -> Option<f64> {
+        let gain = match self.mode {
+            Mode::Startup => STARTUP_PACING_GAIN,
+            Mode::Drain => DRAIN_PACING_GAIN,
+            Mode::ProbeBw => PROBE_GAINS[self.probe_phase],
+        };
+        let (rtt, _) = self.min_rtt?;
+        // Until the pipe is full, never below the initial window per round trip (what a
+        // connection that sent little so far measured is no bandwidth estimate).
+        let floor = match self.mode {
+            Mode::Startup => (INITIAL_PACKETS * self.mss) as f64 / rtt.as_secs_f64().max(0.001),
+            _ => 0.0,
+        };
+        Some(self.bandwidth().max(floor) * gain)
+    }
+
+    /// An acknowledgement came: `sample` from it (if any), the connection's delivered bytes and
+    /// bytes in flight after it, the bytes it showed lost.
+    pub(crate) fn on_ack(
+        &mut self,
+        now: Instant,
+        sample: Option<RateSample>,
+        delivered: u64,
+        in_flight: u64,
+        acked: u64,
+        lost: u64,
+    ) {
+        self.round_delivered += acked;
+        self.round_lost += lost;
+        self.loss_bound(in_flight, false);
+        let Some(sample) = sample else {
+            return;
+        };
+        if self
+            .min_rtt
+            .is_none_or(|(rtt, at)| sample.rtt <= rtt || now.duration_since(at) > MIN_RTT_LIFETIME)
+        {
+            self.min_rtt = Some((sample.rtt, now));
+        }
+        self.round_min_rtt = Some(self.round_min_rtt.map_or(sample.rtt, |m| m.min(sample.rtt)));
+        self.queue_signal(sample.rtt);
+        let new_round = sample.prior_delivered >= self.next_round_delivered;
+        if new_round {
+            self.next_round_delivered = delivered;
+            self.round += 1;
+            self.bw_rounds.push(0.0);
+            if self.bw_rounds.len() > BW_ROUNDS {
+                self.bw_rounds.remove(0);
+            }
+        }
+        let rate = sample.rate();
+        let counts = !sample.app_limited || rate > self.bandwidth();
+        if let (true, Some(last)) = (counts, self.bw_rounds.last_mut()) {
+            *last = last.max(rate);
+        }
+        if new_round {
+            self.loss_bound(in_flight, true);
+            self.round_ended(sample.app_limited);
+        }
+        self.advance(now, in_flight);
+    }
+
+    /// A round trip lost more than [`LOSS_THRESHOLD`]: the flight stays below what it was (a
+    /// drop-tail queue overflowed); otherwise the bound grows a packet per round trip.
+    fn loss_bound(&mut self, in_flight: u64, round_end: bool) {
+        let heavy = self.round_lost >= 3 * self.mss
+            && self.round_lost as f64 > LOSS_THRESHOLD * self.round_delivered.max(1) as f64;
+        if heavy {
+            let floor = self.bdp().unwrap_or(0).max(MIN_PACKETS * self.mss);
+            let bound = ((in_flight + self.round_lost) as f64 * 0.85) as u64;
+            self.inflight_hi = Some(self.inflight_hi.unwrap_or(u64::MAX).min(bound).max(floor));
+            if self.mode == Mode::Startup {
+                self.mode = Mode::Drain;
+            }
+            self.round_lost = 0;
+            self.round_delivered = 0;
+        } else if round_end {
+            if let Some(hi) = self.inflight_hi.as_mut() {
+                *hi += self.mss;
+            }
+            self.round_lost = 0;
+            self.round_delivered = 0;
+        }
+    }
+
+    /// Startup's end by delay (HyStart++'s threshold, RFC 9406 4.2: an eighth of the minimum
+    /// round trip, 4 to 16 ms): [`DELAY_ACKS`] acknowledgements in a row that waited that much
+    /// longer than the minimum, once past the first round trips. An acknowledgement covers what
+    /// arrived in one of the receiver's frames, so this is a queue seen for two frames.
+    fn queue_signal(&mut self, rtt: Duration) {
+        let Some((min, _)) = self.min_rtt else {
+            return;
+        };
+        let eta = (min / 8).clamp(Duration::from_millis(4), Duration::from_millis(16));
+        if rtt >= min + eta {
+            self.delayed_acks += 1;
+        } else {
+            self.delayed_acks = 0;
+        }
+        if self.mode == Mode::Startup && self.round >= 3 && self.delayed_acks >= DELAY_ACKS {
+            self.mode = Mode::Drain;
+        }
+    }
+
+    /// Startup's end: the bandwidth stopped growing, or the round trip grew.
+    fn round_ended(&mut self, app_limited: bool) {
+        let round_min = self.round_min_rtt.take();
+        let last_min = std::mem::replace(&mut self.last_round_min_rtt, round_min);
+        if self.mode != Mode::Startup {
+            return;
+        }
+        let bw = self.bandwidth();
+        if bw >= self.full_bw * 1.25 {
+            self.full_bw = bw;
+            self.full_bw_rounds = 0;
+        } else if !app_limited {
+            self.full_bw_rounds += 1;
+        }
+        // HyStart++: this round's lowest round trip above the last one's by an eighth (4..16 ms).
+        let delayed = match (round_min, last_min) {
+            (Some(now), Some(before)) => {
+                let eta = (before / 8).clamp(Duration::from_millis(4), Duration::from_millis(16));
+                now >= before + eta
+            }
+            _ => false,
+        };
+        if self.full_bw_rounds >= FULL_BW_ROUNDS || (delayed && self.round >= 3) {
+            self.mode = Mode::Drain;
+        }
+    }
+
+    fn advance(&mut self, now: Instant, in_flight: u64) {
+        match self.mode {
+            Mode::Startup => {}
+            Mode::Drain => {
+                if self.bdp().is_none_or(|bdp| in_flight <= bdp) {
+                    self.mode = Mode::ProbeBw;
+                    // Begin at a phase of gain 1, as BBR does after Drain.
+                    self.probe_phase = 2;
+                    self.phase_start = Some(now);
+                }
+            }
+            Mode::ProbeBw => {
+                let rtt = self.min_rtt.map_or(Duration::ZERO, |(r, _)| r);
+                let start = *self.phase_start.get_or_insert(now);
+                let gain = PROBE_GAINS[self.probe_phase];
+                let elapsed = now.saturating_duration_since(start) > rtt;
+                let bdp = self.bdp().unwrap_or(0);
+                // 1.25 lasts until it put 1.25 BDP in flight; 0.75 ends early once drained.
+                let next = if gain > 1.0 {
+                    elapsed && in_flight as f64 >= gain * bdp as f64
+                        || now.saturating_duration_since(start) > rtt * 2
+                } else if gain < 1.0 {
+                    elapsed || in_flight <= bdp
+                } else {
+                    elapsed
+                };
+                if next {
+                    self.probe_phase = (self.probe_phase + 1) % PROBE_GAINS.len();
+                    self.phase_start = Some(now);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MSS: u64 = 1400;
+    const MS: Duration = Duration::from_millis(1);
+
+    /// Feeds a path of `rate` bytes/s and `rtt` round trip: each round trip, a window's worth
+    /// is acknowledged at the rate the path allows.
+    fn run(bbr: &mut Bbr, t0: Instant, rate: f64, rtt: Duration, rounds: u32) -> Instant {
+        let mut now = t0;
+        let mut delivered = 0u64;
+        for _ in 0..rounds {
+            let window = bbr.window();
+            let bdp = (rate * rtt.as_secs_f64()) as u64;
+            let sent = window;
+            // What the path delivers in one round trip, and the queueing delay of the excess.
+            let through = sent.min(bdp).max(MSS);
+            let queued = sent.saturating_sub(bdp);
+            let delay = Duration::from_secs_f64(queued as f64 / rate);
+            let prior = delivered;
+            delivered += through;
+            now += rtt + delay;
+            let sample = RateSample {
+                delivered: through,
+                interval: rtt + delay,
+                rtt: rtt + delay,
+                prior_delivered: prior,
+                app_limited: false,
+            };
+            bbr.on_ack(now, Some(sample), delivered, sent - through, through, 0);
+        }
+        now
+    }
+
+    #[test]
+    fn startup_finds_the_bandwidth_then_probes_around_it() {
+        let mut bbr = Bbr::new(MSS);
+        assert_eq!(bbr.window(), INITIAL_PACKETS * MSS);
+        assert_eq!(bbr.pacing_rate(), None, "no round trip yet: not paced");
+        let rate = 1_250_000.0;
+        run(&mut bbr, Instant::now(), rate, MS * 40, 30);
+        assert_ne!(bbr.mode(), Mode::Startup);
+        let bw = bbr.bandwidth();
+        assert!(bw > rate * 0.8 && bw <= rate * 1.01, "{bw}");
+        let bdp = (rate * 0.04) as u64;
+        assert!(
+            bbr.window() <= 2 * bdp + MSS,
+            "{} against {bdp}",
+            bbr.window()
+        );
+        assert!(bbr.window() >= bdp, "{} against {bdp}", bbr.window());
+    }
+
+    #[test]
+    fn heavy_loss_bounds_the_flight_and_light_loss_does_not() {
+        let mut bbr = Bbr::new(MSS);
+        let t0 = Instant::now();
+        let now = run(&mut bbr, t0, 1_250_000.0, MS * 40, 30);
+        // 1% lost: nothing changes.
+        let sample = RateSample {
+            delivered: 50_000,
+            interval: MS * 40,
+            rtt: MS * 40,
+            prior_delivered: u64::MAX / 2,
+            app_limited: false,
+        };
+        bbr.on_ack(now, Some(sample), u64::MAX / 2, 50_000, 50_000, 500);
+        assert_eq!(bbr.inflight_hi, None);
+        assert!(bbr.window() >= 50_000, "{}", bbr.window());
+        // 20% lost: bounded below what was in flight.
+        let sample = RateSample {
+            prior_delivered: u64::MAX / 2 + 1,
+            ..sample
+        };
+        bbr.on_ack(
+            now + MS * 40,
+            Some(sample),
+            u64::MAX / 2 + 1,
+            60_000,
+            50_000,
+            12_000,
+        );
+        assert!(bbr.inflight_hi.is_some());
+        assert!(bbr.window() < 60_000 + 12_000, "{}", bbr.window());
+    }
+}
