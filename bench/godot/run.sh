@@ -2,12 +2,14 @@
 # Runs the GDScript DTLS benchmark side by side: plain PacketPeerUDP, Godot's built-in DTLS and ours; then the
 # multiplayer benchmark (project/mp_bench.gd): OpenSSLDTLSMultiplayerPeer against plain ENetMultiplayerPeer.
 #
-# Usage: bench/godot/run.sh [--addon DIR] [--quick] [--mp-only] [-- BENCH_OPTIONS...]
+# Usage: bench/godot/run.sh [--addon DIR] [--quick] [--mp-only | --links] [-- BENCH_OPTIONS...]
 #   --addon DIR  addon folder to benchmark (default: addons/openssl_dtls of this repo, or $OPENSSL_DTLS_ADDON);
 #                without a built addon "ours" is skipped with a note.
 #   --quick      fewer/shorter rounds (a smoke run of the whole pipeline in ~20 s).
 #   --mp-only    only the multiplayer benchmark (mp_bench.gd; BENCH_OPTIONS then go to it, e.g. --rounds=7),
 #                its output saved but no chart drawn.
+#   --links      only the emulated links scenario (project/mp_links.gd, issue 24): the link emulator is built
+#                (cargo build --release -p link-emulator) and BENCH_OPTIONS go to mp_links.gd, e.g. --profiles=4mbit.
 #   BENCH_OPTIONS are passed to bench.gd (see the top of bench/godot/project/bench.gd), e.g. --rounds=9.
 # Env: GODOT (a Godot 4 binary, else scripts/provision-godot.sh provides one).
 #
@@ -31,6 +33,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --addon) addon="$2"; shift 2 ;;
         --mp-only) mp_only=1; shift ;;
+        --links) mp_only=2; shift ;;
         --quick) extra+=(--rounds=3 --handshakes=10 --echo-rounds=3 --echo-seconds=0.2 --pairs=200); mp_extra+=(--rounds=2 --seconds=0.3); shift ;;
         --) shift; extra+=("$@"); user_opts=("$@"); break ;;
         -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -74,6 +77,17 @@ bench() { # runs bench.gd with the given options, output appended to $out
     timeout 900 "${godot[@]}" --headless --path "$project" -s res://bench.gd -- "${certs[@]}" "$@" 2>&1 \
         | tee -a "$out" || status=1
 }
+if [ "$mp_only" = 2 ]; then
+    (cd "$repo" && cargo build --release -p link-emulator >&2)
+    cp "$repo/target/release/link-emulator" "$work/link-emulator"  # target/ may be shared with other builds
+    timeout 1800 "${godot[@]}" --headless --path "$project" -s res://mp_links.gd -- --emulator="$work/link-emulator" \
+        ${user_opts[@]+"${user_opts[@]}"} 2>&1 | tee -a "$out" || status=1
+    mkdir -p "$repo/bench-results"
+    saved="$repo/bench-results/godot-links-$(date -u +%Y%m%d-%H%M%S).txt"
+    cp "$out" "$saved"
+    echo "saved: $saved"
+    exit "$status"
+fi
 if [ "$mp_only" = 1 ]; then
     # Only the multiplayer figures: the options after -- are mp_bench.gd's.
     mp_extra+=(${user_opts[@]+"${user_opts[@]}"})

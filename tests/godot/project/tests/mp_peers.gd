@@ -55,8 +55,8 @@ func describe() -> String:
 
 
 ## A server listening on 127.0.0.1:port (0 = OS-chosen), or null (last_error / last_error_text say why).
-## options: "max_clients" (32), "idle_timeout" (dtls, seconds), "handshake_timeout" (dtls, seconds), the
-## SIMULATION properties (dtls).
+## options: "max_clients" (32), "idle_timeout" (dtls, seconds), "handshake_timeout" (dtls, seconds),
+## "max_message_size" (dtls), the SIMULATION properties (dtls).
 func make_server(port := 0, options := {}) -> MultiplayerPeer:
 	var max_clients: int = options.get("max_clients", 32)
 	if not _check_kind():
@@ -81,7 +81,8 @@ func make_server(port := 0, options := {}) -> MultiplayerPeer:
 
 ## A client dialling 127.0.0.1:port, or null. options: "hostname" ("localhost"), "trusted" (the certificate to
 ## pin, default the server identity's), "unsafe" (true: TLSOptions.client_unsafe()), "idle_timeout",
-## "handshake_timeout", the SIMULATION properties (dtls); certificate options mean nothing to ENet.
+## "handshake_timeout", "max_message_size", the SIMULATION properties (dtls); certificate options mean nothing
+## to ENet.
 func make_client(port: int, options := {}) -> MultiplayerPeer:
 	if not _check_kind():
 		return null
@@ -138,7 +139,7 @@ func _check_kind() -> bool:
 
 
 func _apply(peer: Object, options: Dictionary) -> void:
-	for prop in ["idle_timeout", "handshake_timeout"] + SIMULATION:
+	for prop in ["idle_timeout", "handshake_timeout", "max_message_size"] + SIMULATION:
 		if options.has(prop):
 			peer.set(prop, options[prop])
 

@@ -116,3 +116,24 @@ func frame_ping_unreliable_ordered(token: int) -> void:
 @rpc("any_peer", "call_remote", "unreliable_ordered")
 func frame_pong_unreliable_ordered(token: int) -> void:
 	pong_frames[token] = Engine.get_process_frames()
+
+
+## The links scenario (bench/godot/project/mp_links.gd): state updates and a ping on channel 1 carry the sender's
+## Time.get_ticks_usec() (one process, one clock); each arrival is recorded as [sent usec, ms on the way].
+var link_states: Array = []
+var link_round_trips: Array = []
+
+
+@rpc("any_peer", "call_remote", "unreliable")
+func link_state(sent_usec: int, _state: PackedByteArray) -> void:
+	link_states.append([sent_usec, (Time.get_ticks_usec() - sent_usec) / 1000.0])
+
+
+@rpc("any_peer", "call_remote", "reliable", 1)
+func link_ping(sent_usec: int) -> void:
+	link_pong.rpc_id(multiplayer.get_remote_sender_id(), sent_usec)
+
+
+@rpc("any_peer", "call_remote", "reliable", 1)
+func link_pong(sent_usec: int) -> void:
+	link_round_trips.append([sent_usec, (Time.get_ticks_usec() - sent_usec) / 1000.0])
