@@ -51,8 +51,7 @@ pub fn run(args: &Args) -> io::Result<()> {
         let _ = tx.send(Event::InputClosed);
     });
 
-    let mut up: Direction = Direction::new(args.link.up.clone(), args.seed);
-    let mut down: Direction = Direction::new(args.link.down.clone(), !args.seed);
+    let (mut up, mut down): (Direction, Direction) = args.link.directions(args.seed);
     let mut client: Option<SocketAddr> = None;
     let mut next_stats = Instant::now() + STATS_INTERVAL;
     let write_stats = |up: &Direction, down: &Direction| match &args.stats {
