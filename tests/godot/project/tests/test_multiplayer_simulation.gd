@@ -140,6 +140,8 @@ func _refused() -> void:
 	h.section("figures out of range")
 	var peers := Peers.new(Peers.DTLS)
 	var client = ClassDB.instantiate(Peers.DTLS_CLASS)
+	h.check(Peers.SIMULATION.all(func(p): return client.get(p) is float and client.get(p) == 0.0),
+		"every simulation property is 0.0 (off) by default")
 	client.simulated_send_loss_percent = 150.0
 	var err = h.check_one_error(func(): return client.create_client("127.0.0.1", 9, "localhost",
 		TLSOptions.client(peers.identity.certificate)),
