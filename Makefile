@@ -94,6 +94,7 @@ demo: addon
 ## Benchmarks (figures, not pass/fail).
 bench: addon
 	$(CARGO) run --release -p openssl-dtls-core --example core_bench
+	$(CARGO) build --release -p link-emulator
 	bench/godot/run.sh
 
 clean:

@@ -2,16 +2,17 @@
 # Runs the GDScript DTLS benchmark side by side: plain PacketPeerUDP, Godot's built-in DTLS and ours; then the
 # multiplayer benchmark (project/mp_bench.gd): OpenSSLDTLSMultiplayerPeer against plain ENetMultiplayerPeer.
 #
-# Usage: bench/godot/run.sh [--addon DIR] [--quick] [--mp-only | --links] [-- BENCH_OPTIONS...]
+# Usage: bench/godot/run.sh [--addon DIR] [--quick] [--mp-only | --links-only] [-- BENCH_OPTIONS...]
 #   --addon DIR  addon folder to benchmark (default: addons/openssl_dtls of this repo, or $OPENSSL_DTLS_ADDON);
 #                without a built addon "ours" is skipped with a note.
 #   --quick      fewer/shorter rounds (a smoke run of the whole pipeline in ~20 s).
 #   --mp-only    only the multiplayer benchmark (mp_bench.gd; BENCH_OPTIONS then go to it, e.g. --rounds=7),
 #                its output saved but no chart drawn.
-#   --links      only the emulated links scenario (project/mp_links.gd, issue 24): the link emulator is built
-#                (cargo build --release -p link-emulator) and BENCH_OPTIONS go to mp_links.gd, e.g. --profiles=4mbit.
+#   --links-only only the multiplayer benchmark on emulated links (mp_links.gd; BENCH_OPTIONS go to it, e.g.
+#                --profiles=mobile --sizes=1), saved likewise.
 #   BENCH_OPTIONS are passed to bench.gd (see the top of bench/godot/project/bench.gd), e.g. --rounds=9.
-# Env: GODOT (a Godot 4 binary, else scripts/provision-godot.sh provides one).
+# Env: GODOT (a Godot 4 binary, else scripts/provision-godot.sh provides one); LINK_EMULATOR (the link emulator
+# binary, default target/release/link-emulator: `make bench` builds it; without it the links are skipped).
 #
 # The project is copied to a temp dir with the addon installed; certificates (ECDSA P-256, RSA-2048) are
 # made there with the openssl CLI. One Godot process measures handshakes and echo rates with the
@@ -27,14 +28,16 @@ repo=$(cd "$here/../.." && pwd)
 addon="${OPENSSL_DTLS_ADDON:-$repo/addons/openssl_dtls}"
 extra=()
 mp_extra=()
+links_extra=()
 mp_only=0
+links_only=0
 user_opts=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --addon) addon="$2"; shift 2 ;;
         --mp-only) mp_only=1; shift ;;
-        --links) mp_only=2; shift ;;
-        --quick) extra+=(--rounds=3 --handshakes=10 --echo-rounds=3 --echo-seconds=0.2 --pairs=200); mp_extra+=(--rounds=2 --seconds=0.3); shift ;;
+        --links-only) links_only=1; shift ;;
+        --quick) extra+=(--rounds=3 --handshakes=10 --echo-rounds=3 --echo-seconds=0.2 --pairs=200); mp_extra+=(--rounds=2 --seconds=0.3); links_extra+=(--profiles=broadband --sizes=1); shift ;;
         --) shift; extra+=("$@"); user_opts=("$@"); break ;;
         -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) echo "run.sh: unknown argument $1 (bench options go after --)" >&2; exit 2 ;;
@@ -77,11 +80,18 @@ bench() { # runs bench.gd with the given options, output appended to $out
     timeout 900 "${godot[@]}" --headless --path "$project" -s res://bench.gd -- "${certs[@]}" "$@" 2>&1 \
         | tee -a "$out" || status=1
 }
-if [ "$mp_only" = 2 ]; then
-    (cd "$repo" && cargo build --release -p link-emulator >&2)
-    cp "$repo/target/release/link-emulator" "$work/link-emulator"  # target/ may be shared with other builds
-    timeout 1800 "${godot[@]}" --headless --path "$project" -s res://mp_links.gd -- --emulator="$work/link-emulator" \
-        ${user_opts[@]+"${user_opts[@]}"} 2>&1 | tee -a "$out" || status=1
+relay="${LINK_EMULATOR:-$repo/target/release/link-emulator}"
+links() { # the multiplayer benchmark on emulated links, output appended to $out
+    if [ -x "$relay" ]; then
+        timeout 1800 "${godot[@]}" --headless --path "$project" -s res://mp_links.gd -- --relay="$relay" \
+            ${links_extra[@]+"${links_extra[@]}"} 2>&1 | tee -a "$out" || status=1
+    else
+        echo "note: no link emulator at $relay (cargo build --release -p link-emulator): links skipped" | tee -a "$out"
+    fi
+}
+if [ "$links_only" = 1 ]; then
+    links_extra+=(${user_opts[@]+"${user_opts[@]}"})
+    links
     mkdir -p "$repo/bench-results"
     saved="$repo/bench-results/godot-links-$(date -u +%Y%m%d-%H%M%S).txt"
     cp "$out" "$saved"
@@ -104,6 +114,8 @@ for impl in plain builtin ours; do
 done
 # Multiplayer: SceneMultiplayer RPCs over OpenSSLDTLSMultiplayerPeer and plain ENetMultiplayerPeer (dtls/enet).
 timeout 900 "${godot[@]}" --headless --path "$project" -s res://mp_bench.gd -- "${mp_extra[@]}" 2>&1 | tee -a "$out" || status=1
+# The multiplayer peer on emulated links (mp_links.gd), against plain ENet.
+links
 
 # System calls per 64 B echo round trip (futex, recvfrom+sendto, all), per implementation: `strace -f -c` on
 # two runs that differ only in their number of round trips (2 rounds each: warm-up and one), so that start-up

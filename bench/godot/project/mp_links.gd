@@ -1,29 +1,32 @@
-# The multiplayer peers on emulated links (issue 24): godot --headless --path . -s res://mp_links.gd -- --emulator=PATH
-# [OPTIONS]. For each profile of the link emulator (rust/link-emulator) and each peer kind (plain ENetMultiplayerPeer
-# "enet", OpenSSLDTLSMultiplayerPeer "dtls"), a server and one client in this process with the emulator between them
-# (up = client to server), at a fixed 60 frames/s: the server streams 20 Hz unreliable state RPCs (100 B) to the
-# client, the client pings the server on channel 1 (reliable) every 6 frames, and after half a second the server
-# sends one reliable RPC of `sizes` MiB on channel 0. Per profile, size and kind it prints:
-#   link_<profile>_<size>m_goodput    Mbit/s of the transfer (payload, from the send to the client's handler)
-#   link_..._state_p50 / _state_p95   ms a state update took, sent during the transfer (same clock both ends)
-#   link_..._rtt_p50 / _rtt_p95       ms of a ping's round trip, sent during the transfer
-#   link_..._queue_drops_pct          % of the datagrams offered to the emulator server to client that its
-#                                     bottleneck queue dropped (its stats file)
-# as "BENCH name=... impl=enet|dtls value=... unit=..." lines (one run each, not medians). The peer factory, world and
-# probe are the tests' (copied into res://tests/ by bench/godot/run.sh --links, which also builds the emulator).
-# Options: --emulator=PATH (required) --profiles=10mbit,4mbit --kinds=enet,dtls --sizes=1,8 --seed=1 --limit-s=60
+# The multiplayer benchmark on emulated links (godot --headless --path . -s res://mp_links.gd -- OPTIONS): a server
+# and one client in this process, the client dialling the server through the link emulator (rust/link-emulator, a
+# UDP relay applying a profile's bandwidth, delay, jitter, drop-tail queue and loss each way), at a fixed 60
+# frames/s. In each run the server sends one reliable RPC of `size` MiB (channel 0) while it streams a 20 Hz
+# unreliable state RPC (100 bytes, stamped with the time it was sent) and the client pings on channel 1 at 10 Hz;
+# per profile, size and peer kind (OpenSSLDTLSMultiplayerPeer "dtls", plain ENetMultiplayerPeer "enet") it prints:
+#   link_<profile>_<size>m_goodput   Mbit/s of the transfer (from the frame it was sent to the frame it arrived)
+#   link_<profile>_<size>m_state_p50 / _state_p95   ms from sending a state update to its arrival, during the
+#                                    transfer
+#   link_<profile>_<size>m_rpc_p50 / _rpc_p95       ms of a ping's round trip during the transfer
+#   link_<profile>_<size>m_queue_drop                % of the datagrams offered to the bottleneck queues (both
+#                                    ways) that the queues dropped
+# as BENCH lines (run.sh tabulates them), and the profile's down rate for reading the goodput against it.
+# Options: --relay=PATH (the link emulator binary; required) --profiles=lan,broadband,mobile,wifi-bad (a profile
+#          may carry the emulator's overrides after colons: 10mbit:loss=0:delay=40ms) --sizes=1,8 --kinds=enet,dtls
+#          --seed=1
 extends SceneTree
 
 const Peers = preload("res://tests/mp_peers.gd")
 const World = preload("res://tests/mp_world.gd")
 const Stats = preload("res://stats.gd")
-const BIG := 16 << 20  ## max_message_size of the dtls peers: room for an 8 MiB RPC
-const WARM_FRAMES := 30  ## state and pings run this long before the transfer starts
-const STATE := 100  ## bytes of a state update's payload
+const LIMIT_MS := 120000  # a transfer that takes longer fails
+const STATE_EVERY := 3  # frames: 20 Hz at 60 frames/s
+const PING_EVERY := 6  # frames: 10 Hz
+const WARM_UP_FRAMES := 30
 
-var opts := {"emulator": "", "profiles": "10mbit,4mbit", "kinds": "enet,dtls", "sizes": "1,8", "seed": "1", "limit-s": "60"}
+var opts := {"relay": "", "profiles": "lan,broadband,mobile,wifi-bad", "sizes": "1,8", "kinds": "enet,dtls", "seed": "1"}
 var failures := 0
-## Runs at the start of each frame (MainLoop._process).
+## Runs at the start of each frame (MainLoop._process) while a run is measured.
 var frame_hook := Callable()
 
 
@@ -41,129 +44,190 @@ func _initialize() -> void:
 			quit(2)
 			return
 		opts[kv[0]] = kv[1]
-	if opts["emulator"] == "" or not FileAccess.file_exists(opts["emulator"]):
-		printerr("mp_links: --emulator=PATH (the link-emulator binary) is required")
+	if opts["relay"] == "" or not FileAccess.file_exists(opts["relay"]):
+		printerr("mp_links: --relay=PATH to the link emulator binary is required (got '%s')" % opts["relay"])
 		quit(2)
 		return
-	Engine.max_fps = 60
 	_run()
 
 
 func _run() -> void:
 	await process_frame  # RPC targets must be in the tree
+	var t0 := Time.get_ticks_msec()
+	var kinds := []
+	for kind in opts["kinds"].split(","):
+		if Peers.available(kind):
+			kinds.append(kind)
+		else:
+			print("note: %s skipped (not available in this Godot)" % kind)
 	for profile in opts["profiles"].split(","):
-		for size in opts["sizes"].split(","):
-			print("== %s, %s MiB while state streams at 20 Hz" % [profile, size])
-			for kind in opts["kinds"].split(","):
-				if not Peers.available(kind):
-					print("note: %s skipped (not available)" % kind)
-					continue
-				await _scenario(profile, int(size), kind)
-				await process_frame  # the closed world is freed
-	print("mp_links: done, %d failure(s)" % failures)
+		for size_text in opts["sizes"].split(","):
+			var size := int(size_text)
+			var name := "link_%s_%dm" % [profile.replace("-", "_").replace(":", "_").replace("=", ""), size]
+			print("== %s: %d MiB down while state streams at 20 Hz, 60 frames/s" % [name, size])
+			var results := {}
+			for kind in kinds:
+				results[kind] = await _measure(kind, profile, size)
+				await process_frame
+			_report(name, results)
+	print("mp_links: done in %.1f s, %d failure(s)" % [(Time.get_ticks_msec() - t0) / 1000.0, failures])
 	quit(0 if failures == 0 else 1)
 
 
-func _scenario(profile: String, mib: int, kind: String) -> void:
-	var name := "link_%s_%dm" % [profile.replace("-", "_"), mib]
-	var options := {"max_message_size": BIG}
+func _report(name: String, results: Dictionary) -> void:
+	for figure in ["goodput", "state_p50", "state_p95", "rpc_p50", "rpc_p95", "queue_drop"]:
+		var unit: String = {"goodput": "Mbit/s", "queue_drop": "%"}.get(figure, "ms")
+		for kind in results:
+			var r: Dictionary = results[kind]
+			if r.is_empty():
+				continue
+			print("   %-28s %-6s %10s %s" % [name + "_" + figure, kind, Stats.fmt(r[figure]), unit])
+			Stats.bench_line(name + "_" + figure, kind, r[figure], unit, [r[figure]])
+	for kind in results:
+		var r: Dictionary = results[kind]
+		if not r.is_empty():
+			print("   %s %s: down rate %s Mbit/s, %d datagrams offered, %d dropped by the queues, %d lost at random" % [
+				name, kind, Stats.fmt(r["down_rate"]), r["offered"], r["queue_drops"], r["random_drops"]])
+
+
+# One run: {} when it failed (counted).
+func _measure(kind: String, profile: String, size_mib: int) -> Dictionary:
 	var w := World.new(self, Peers.new(kind))
-	if not w.start_server(options):
-		_fail(name, kind, "no server: %s" % w.peers.last_error_text)
-		return
-	var stats_path := OS.get_user_data_dir().path_join("link-%d.json" % OS.get_process_id())
-	var emu := OS.execute_with_pipe(opts["emulator"], ["--listen", "127.0.0.1:0", "--server", "127.0.0.1:%d" % w.port,
-		"--profile", profile, "--seed", opts["seed"], "--stats", stats_path])
-	if emu.is_empty():
-		w.close()
-		_fail(name, kind, "the emulator did not start")
-		return
-	var line: String = emu.stdio.get_line()
-	var emu_port := line.get_slice(":", line.get_slice_count(":") - 1).to_int()
-	if not line.begins_with("listening ") or emu_port <= 0:
-		_stop(emu)
-		w.close()
-		_fail(name, kind, "the emulator said %s" % line)
-		return
-	options["port"] = emu_port
-	if w.add_client(options) != 0 or not w.connect_all(int(opts["limit-s"]) * 1000):
-		_stop(emu)
-		w.close()
-		_fail(name, kind, "no connection through the emulator")
-		return
+	if not w.start_server():
+		return _fail("%s: no server: %s" % [kind, w.peers.last_error_text], w, {})
+	var relay := _start_relay(profile, w.port)
+	if relay.is_empty():
+		return _fail("%s: the link emulator did not start" % kind, w, {})
+	if w.add_client({"port": relay["port"]}) != 0 or not w.connect_all(20000):
+		return _fail("%s: the client did not connect through %s" % [kind, profile], w, relay)
 	var server := w.probe(-1)
 	var client := w.probe(0)
 	var client_id := w.clients[0].get_unique_id()
-	var data := PackedByteArray()
-	data.resize(mib << 20)
-	for i in range(0, data.size(), 4096):
-		data[i] = i & 0xff
+	var blob := PackedByteArray()
+	blob.resize(size_mib << 20)
 	var state := PackedByteArray()
-	state.resize(STATE)
-	var s := {"frame": 0, "sent_usec": 0, "done_usec": 0, "after": 0}
+	state.resize(100)
+	Engine.max_fps = 60
+	# [frame, transfer sent at (usec), transfer arrived at (usec)]
+	var run := [0, -1, -1]
 	frame_hook = func():
 		w.poll()
-		s.frame += 1
-		if s.frame % 3 == 0:
+		var f: int = run[0]
+		run[0] = f + 1
+		if f % STATE_EVERY == 0:
 			server.link_state.rpc_id(client_id, Time.get_ticks_usec(), state)
-		if s.frame % 6 == 0:
+		if f % PING_EVERY == 0:
 			client.link_ping.rpc_id(1, Time.get_ticks_usec())
-		if s.frame == WARM_FRAMES:
-			s.sent_usec = Time.get_ticks_usec()
-			server.blob.rpc_id(client_id, data)
-		if s.done_usec == 0 and client.received("blob").size() > 0:
-			s.done_usec = Time.get_ticks_usec()
-	var limit_frames := int(opts["limit-s"]) * 60
-	while s.done_usec == 0 and s.frame < limit_frames:
+		if f == WARM_UP_FRAMES:
+			client.state_latencies.clear()
+			client.ping_round_trips.clear()
+			run[1] = Time.get_ticks_usec()
+			server.blob.rpc_id(client_id, blob)
+		elif run[1] >= 0 and run[2] < 0 and not client.received("blob").is_empty():
+			run[2] = Time.get_ticks_usec()
+	var deadline := Time.get_ticks_msec() + LIMIT_MS
+	while run[2] < 0 and Time.get_ticks_msec() < deadline and w.connected(0):
 		await process_frame
 	frame_hook = Callable()
-	var link := _stop(emu, stats_path)
-	if s.done_usec == 0 or client.received("blob")[0][1].size() != data.size():
-		w.close()
-		_fail(name, kind, "the %d MiB did not arrive within %s s" % [mib, opts["limit-s"]])
-		return
-	var seconds: float = (s.done_usec - s.sent_usec) / 1e6
-	var during := func(e): return e[0] >= s.sent_usec and e[0] <= s.done_usec
-	var states: Array = client.link_states.filter(during).map(func(e): return e[1])
-	var rtts: Array = client.link_round_trips.filter(during).map(func(e): return e[1])
-	var down: Dictionary = link.get("down", {})
-	var drops_pct: float = 100.0 * down.get("queue_drops", 0) / maxf(1.0, down.get("offered", 0))
-	print("   %-6s %6.2f Mbit/s (%.0f ms), state p50/p95 %.1f / %.1f ms (%d), ping p50/p95 %.1f / %.1f ms (%d), queue drops %d of %d (%.1f %%)" % [
-		kind, mib * 8.388608 / seconds, seconds * 1000, _pct(states, 50), _pct(states, 95), states.size(), _pct(rtts, 50),
-		_pct(rtts, 95), rtts.size(), down.get("queue_drops", 0), down.get("offered", 0), drops_pct])
-	Stats.bench_line(name + "_goodput", kind, mib * 8.388608 / seconds, "Mbit/s", [])
-	Stats.bench_line(name + "_state_p50", kind, _pct(states, 50), "ms", [])
-	Stats.bench_line(name + "_state_p95", kind, _pct(states, 95), "ms", [])
-	Stats.bench_line(name + "_rtt_p50", kind, _pct(rtts, 50), "ms", [])
-	Stats.bench_line(name + "_rtt_p95", kind, _pct(rtts, 95), "ms", [])
-	Stats.bench_line(name + "_queue_drops_pct", kind, drops_pct, "%", [])
+	Engine.max_fps = 0
+	if run[2] < 0:
+		return _fail("%s: the %d MiB transfer did not arrive through %s" % [kind, size_mib, profile], w, relay)
+	var intact: bool = client.received("blob")[0][1] == blob
+	var states: Array = client.state_latencies.duplicate()
+	var pings: Array = client.ping_round_trips.duplicate()
 	w.close()
+	var counts := _stop_relay(relay)
+	if not intact or counts.is_empty():
+		return _fail("%s: %s" % [kind, "the transfer arrived damaged" if not intact else "no counts from the link emulator"], null, {})
+	var secs: float = (run[2] - run[1]) / 1e6
+	var offered: int = counts.get("up.offered", 0) + counts.get("down.offered", 0)
+	var queue_drops: int = counts.get("up.queue_drops", 0) + counts.get("down.queue_drops", 0)
+	return {
+		"goodput": blob.size() * 8.0 / secs / 1e6,
+		"state_p50": _percentile(states, 0.5) / 1000.0,
+		"state_p95": _percentile(states, 0.95) / 1000.0,
+		"rpc_p50": _percentile(pings, 0.5) / 1000.0,
+		"rpc_p95": _percentile(pings, 0.95) / 1000.0,
+		"queue_drop": 100.0 * queue_drops / maxi(offered, 1),
+		"offered": offered,
+		"queue_drops": queue_drops,
+		"random_drops": counts.get("up.random_drops", 0) + counts.get("down.random_drops", 0),
+		"down_rate": counts.get("down.rate_bps", 0) / 1e6,
+	}
 
 
-## The p-th percentile of values (NAN when empty).
-static func _pct(values: Array, p: int) -> float:
+func _fail(why: String, w: World, relay: Dictionary) -> Dictionary:
+	print("   FAILED: ", why)
+	failures += 1
+	Engine.max_fps = 0
+	frame_hook = Callable()
+	if w != null:
+		w.close()
+	if not relay.is_empty():
+		_stop_relay(relay)
+	return {}
+
+
+static func _percentile(values: Array, q: float) -> float:
 	if values.is_empty():
 		return NAN
 	var v := values.duplicate()
 	v.sort()
-	return float(v[mini(v.size() - 1, v.size() * p / 100)])
+	return float(v[clampi(int(ceil(q * v.size())) - 1, 0, v.size() - 1)])
 
 
-## Ends the emulator (its stdin closed: it writes its stats and exits) and returns its stats ({} without).
-func _stop(emu: Dictionary, stats_path := "") -> Dictionary:
-	emu.stdio.close()
-	var deadline := Time.get_ticks_msec() + 3000
-	while OS.is_process_running(emu.pid) and Time.get_ticks_msec() < deadline:
-		OS.delay_msec(1)
-	if OS.is_process_running(emu.pid):
-		OS.kill(emu.pid)
-	if stats_path == "" or not FileAccess.file_exists(stats_path):
+# Starts the link emulator between a port it picks and the server's: {"pid", "stdio", "port"} or {}. It prints
+# the port it listens on as its first line ("listening 127.0.0.1:PORT").
+func _start_relay(profile: String, server_port: int) -> Dictionary:
+	var args := ["--listen", "127.0.0.1:0", "--server", "127.0.0.1:%d" % server_port, "--profile", profile.replace(":", ","),
+		"--seed", opts["seed"]]
+	var p := OS.execute_with_pipe(opts["relay"], args, false)
+	if p.is_empty():
 		return {}
-	var parsed = JSON.parse_string(FileAccess.get_file_as_string(stats_path))
-	DirAccess.remove_absolute(stats_path)
-	return parsed if parsed is Dictionary else {}
+	var stdio: FileAccess = p["stdio"]
+	var line := _read_line(stdio, p["pid"])
+	if not line.begins_with("listening "):
+		print("   link emulator said: '%s' %s" % [line, p["stderr"].get_as_text()])
+		OS.kill(p["pid"])
+		return {}
+	return {"pid": p["pid"], "stdio": stdio, "port": int(line.get_slice(":", line.get_slice_count(":") - 1))}
 
 
-func _fail(name: String, kind: String, why: String) -> void:
-	print("   %-6s %s FAILED: %s" % [kind, name, why])
-	failures += 1
+# Asks the emulator for its counts ("stats" on its standard input; it answers "DIRECTION KEY=VALUE ..." lines
+# and "end"), then stops it (it exits when its standard input closes): "up.offered", "down.queue_drops"..., or
+# {} when it did not answer.
+func _stop_relay(relay: Dictionary) -> Dictionary:
+	var stdio: FileAccess = relay["stdio"]
+	stdio.store_line("stats")
+	stdio.flush()
+	var counts := {}
+	var answered := false
+	while OS.is_process_running(relay["pid"]):
+		var line := _read_line(stdio, relay["pid"])
+		if line == "":
+			break
+		if line == "end":
+			answered = true
+			break
+		var words := line.split(" ", false)
+		for word in words.slice(1):
+			var kv := word.split("=", true, 1)
+			if kv.size() == 2:
+				counts["%s.%s" % [words[0], kv[0]]] = int(kv[1])
+	stdio.close()
+	return counts if answered else {}
+
+
+# The emulator's next line of output (its pipe does not block: polled, with a 1 ms pause between tries, for up to
+# 5 s), or "" when it ended or said nothing.
+static func _read_line(stdio: FileAccess, pid: int) -> String:
+	var deadline := Time.get_ticks_msec() + 5000
+	var line := ""
+	while Time.get_ticks_msec() < deadline and OS.is_process_running(pid):
+		line += stdio.get_line()
+		if line.ends_with("\n") or (line != "" and not stdio.eof_reached()):
+			break
+		if line != "":
+			break
+		OS.delay_msec(1)  # waiting on another process: nothing in this one to poll meanwhile
+	return line.strip_edges()

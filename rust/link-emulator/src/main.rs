@@ -1,35 +1,50 @@
-//! `link-emulator`: relays one client to a server, both on loopback, through an emulated link
-//! (the core's `netsim` model): up is client to server, down is server to client.
+//! `link-emulator`: a UDP relay between clients and one server that applies a link's rules each way
+//! (rust/core/src/netsim: rate, delay, jitter, drop-tail queue, random and bursty loss, reordering,
+//! duplication), for the multiplayer benchmark (bench/godot/project/mp_links.gd) and tests.
 //!
 //! ```text
-//! link-emulator --listen 127.0.0.1:PORT --server 127.0.0.1:PORT --profile SPEC [--seed N] [--stats FILE]
+//! link-emulator --server 127.0.0.1:PORT [--listen 127.0.0.1:0] [--profile SPEC] [--seed N]
 //! ```
-//!
-//! SPEC is a profile name (`lan`, `broadband`, `mobile`, `wifi-bad`, `10mbit`, `4mbit`, `none`)
-//! and/or `key=value` overrides (`10mbit,loss=0`, `rate=2mbit,delay=30ms,queue=16000`; see
-//! `Link::parse`). Port 0 in `--listen` lets the system pick: the first line printed is
-//! `listening ADDRESS`. The counters of each direction go to the stats file as JSON every second
-//! and when standard input closes, which also ends the relay.
+//! SPEC is a profile name and/or `key=value` overrides (`mobile`, `10mbit,loss=0`, see
+//! `Link::parse`). It prints `listening ADDRESS` once it listens; on standard input, the line
+//! `stats` makes it print one line of counts per direction (`up` client to server, `down` back:
+//! `offered=N queue_drops=N random_drops=N delivered=N rate_bps=N ...`) and `end`; it exits when its
+//! standard input closes. Loopback (or other local) addresses only: it is a test tool.
 
 mod args;
 mod relay;
-mod stats;
 
+use std::io::{BufRead, Write};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let args = match args::Args::parse(std::env::args().skip(1)) {
         Ok(args) => args,
-        Err(why) => {
-            eprintln!("link-emulator: {why}\n{}", args::USAGE);
+        Err(e) => {
+            eprintln!("link-emulator: {e}\n{}", args::USAGE);
             return ExitCode::from(2);
         }
     };
-    match relay::run(&args) {
-        Ok(()) => ExitCode::SUCCESS,
+    let relay = match relay::Relay::start(&args) {
+        Ok(relay) => relay,
         Err(e) => {
             eprintln!("link-emulator: {e}");
-            ExitCode::FAILURE
+            return ExitCode::from(1);
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    if writeln!(out, "listening {}", relay.local_addr()).is_err() || out.flush().is_err() {
+        return ExitCode::from(1);
+    }
+    for line in std::io::stdin().lock().lines() {
+        let Ok(line) = line else { break };
+        if line.trim() == "stats" {
+            let report = relay.stats();
+            if writeln!(out, "{report}end").is_err() || out.flush().is_err() {
+                break;
+            }
         }
     }
+    relay.stop();
+    ExitCode::SUCCESS
 }

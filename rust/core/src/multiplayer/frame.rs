@@ -71,12 +71,9 @@ impl<'a> Frame<'a> {
     }
 }
 
-/// Writes a renet packet's frame into `out` (cleared first).
-pub(crate) fn channels(out: &mut Vec<u8>, packet: &[u8]) {
-    out.clear();
-    out.push(TAG_CHANNELS);
-    out.extend_from_slice(packet);
-}
+/// The head of a renet packet's frame: the packet follows it (sent as two parts, so the packet
+/// is not copied to join them: `Session::send_packed_parts`).
+pub(crate) const CHANNELS_HEAD: [u8; 1] = [TAG_CHANNELS];
 
 /// The frame that tells a client its id.
 pub(crate) fn assign_id(id: u32) -> [u8; 5] {
@@ -118,8 +115,7 @@ mod tests {
 
     #[test]
     fn frames_read_back_as_written() {
-        let mut out = Vec::new();
-        channels(&mut out, b"abc");
+        let out = [&CHANNELS_HEAD[..], b"abc"].concat();
         assert_eq!(Frame::parse(&out), Frame::Channels(b"abc"));
         assert_eq!(
             Frame::parse(&assign_id(0x1234_5678)),

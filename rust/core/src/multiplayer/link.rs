@@ -668,14 +668,11 @@ impl Link {
         if packets.is_empty() {
             return;
         }
-        let mut framed = std::mem::take(&mut self.scratch);
         for p in &packets {
-            frame::channels(&mut framed, p);
-            if let Err(e) = self.session.send_packed(&framed) {
+            if let Err(e) = self.session.send_packed_parts(&[&frame::CHANNELS_HEAD, p]) {
                 log::warn!("DTLS multiplayer: a channel packet was not sent: {e}");
             }
         }
-        self.scratch = framed;
     }
 }
 

@@ -153,16 +153,18 @@ impl RecordCipher {
     }
 
     /// Appends the whole record (header, explicit nonce, ciphertext, tag) for `header` (whose
-    /// `len` is ignored) and `plaintext` to `out`.
+    /// `len` is ignored) and the plaintext made of `parts` one after the other to `out`: the parts
+    /// are copied once, into the record, and encrypted there.
     pub(crate) fn seal(
         &mut self,
         header: &Header,
-        plaintext: &[u8],
+        parts: &[&[u8]],
         out: &mut Vec<u8>,
     ) -> Result<(), DtlsError> {
         let epoch_seq = header.epoch_seq();
         let explicit_len = self.aead.explicit_nonce_len();
-        let body_len = explicit_len + plaintext.len() + TAG_LEN;
+        let plaintext_len: usize = parts.iter().map(|part| part.len()).sum();
+        let body_len = explicit_len + plaintext_len + TAG_LEN;
         out.reserve(HEADER_LEN + body_len);
         out.extend_from_slice(
             &Header {
@@ -173,9 +175,11 @@ impl RecordCipher {
         );
         out.extend_from_slice(&epoch_seq[..explicit_len]);
         let at = out.len();
-        out.extend_from_slice(plaintext);
+        for part in parts {
+            out.extend_from_slice(part);
+        }
         let nonce = self.nonce(&epoch_seq, &epoch_seq);
-        let aad = Aad::from(additional_data(header, plaintext.len()));
+        let aad = Aad::from(additional_data(header, plaintext_len));
         let tag = self
             .secret
             .key

@@ -127,10 +127,10 @@ impl OwnRecords {
     /// Seals one application packet into one datagram in `outgoing`.
     pub(crate) fn send(
         &mut self,
-        packet: &[u8],
+        parts: &[&[u8]],
         outgoing: &mut PacketQueue,
     ) -> Result<(), DtlsError> {
-        self.seal(APPLICATION_DATA, packet, outgoing)
+        self.seal_parts(APPLICATION_DATA, parts, outgoing)
     }
 
     /// Seals one application packet as a record at the end of the newest datagram waiting in
@@ -138,16 +138,15 @@ impl OwnRecords {
     /// records, RFC 6347 4.1.1), else into a datagram of its own.
     pub(crate) fn send_packed(
         &mut self,
-        packet: &[u8],
+        parts: &[&[u8]],
         outgoing: &mut PacketQueue,
         mtu: usize,
     ) -> Result<(), DtlsError> {
         let epoch = &mut self.epoch;
-        let record_len = epoch.overhead() + packet.len();
-        match outgoing.append_to_last(record_len, mtu, |d| epoch.seal(APPLICATION_DATA, packet, d))
-        {
+        let record_len = epoch.overhead() + parts.iter().map(|part| part.len()).sum::<usize>();
+        match outgoing.append_to_last(record_len, mtu, |d| epoch.seal(APPLICATION_DATA, parts, d)) {
             Some(sealed) => sealed,
-            None => self.send(packet, outgoing),
+            None => self.send(parts, outgoing),
         }
     }
 
@@ -158,8 +157,19 @@ impl OwnRecords {
         payload: &[u8],
         outgoing: &mut PacketQueue,
     ) -> Result<(), DtlsError> {
+        self.seal_parts(content_type, &[payload], outgoing)
+    }
+
+    /// Seals one record of `content_type` whose payload is `parts` one after the other into one
+    /// datagram in `outgoing`.
+    fn seal_parts(
+        &mut self,
+        content_type: u8,
+        parts: &[&[u8]],
+        outgoing: &mut PacketQueue,
+    ) -> Result<(), DtlsError> {
         let mut datagram = outgoing.take_spare();
-        match self.epoch.seal(content_type, payload, &mut datagram) {
+        match self.epoch.seal(content_type, parts, &mut datagram) {
             Ok(()) => {
                 outgoing.push_buf(datagram);
                 Ok(())

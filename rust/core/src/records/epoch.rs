@@ -53,12 +53,12 @@ impl EpochCipher {
         HEADER_LEN + self.write.aead().overhead()
     }
 
-    /// Seals `plaintext` as the next record of `content_type`, appended to `out`. Fails, for
-    /// good, once the sequence numbers are used up: a nonce is never used twice.
+    /// Seals the plaintext made of `parts` as the next record of `content_type`, appended to
+    /// `out`. Fails, for good, once the sequence numbers are used up: a nonce is never used twice.
     pub(crate) fn seal(
         &mut self,
         content_type: u8,
-        plaintext: &[u8],
+        parts: &[&[u8]],
         out: &mut Vec<u8>,
     ) -> Result<(), DtlsError> {
         let seq = self.next_write_seq;
@@ -77,7 +77,7 @@ impl EpochCipher {
             seq,
             len: 0,
         };
-        self.write.seal(&header, plaintext, out)
+        self.write.seal(&header, parts, out)
     }
 
     /// Opens one received record into `out`: false (drop it) unless it is a DTLS 1.2 alert,

@@ -185,13 +185,14 @@ fn cross_open(
         } else {
             (&mut ours_as_server, &mut client)
         };
-        ours.seal(APPLICATION_DATA, packet, &mut datagram).unwrap();
+        ours.seal(APPLICATION_DATA, &[packet], &mut datagram)
+            .unwrap();
         assert_eq!(datagram.len(), 13 + packet.len() + overhead);
         to.handle_datagram(now, &datagram);
         assert_eq!(to.recv().as_deref(), Some(packet), "{expect_cipher}");
         // A bit flipped anywhere: OpenSSL drops it, the session goes on.
         let mut bad = Vec::new();
-        ours.seal(APPLICATION_DATA, packet, &mut bad).unwrap();
+        ours.seal(APPLICATION_DATA, &[packet], &mut bad).unwrap();
         let last = bad.len() - 1;
         bad[last] ^= 1;
         to.handle_datagram(now, &bad);
@@ -413,7 +414,7 @@ fn deliver(
     payload: &[u8],
 ) -> Vec<Vec<u8>> {
     let mut d = Vec::new();
-    forger.seal(content_type, payload, &mut d).unwrap();
+    forger.seal(content_type, &[payload], &mut d).unwrap();
     victim.handle_datagram(Instant::now(), &d);
     let mut out = Vec::new();
     victim.drain_transmit(|d| out.push(d.to_vec()));
@@ -657,5 +658,29 @@ fn the_master_secret_stays_where_it_was_made() {
             made.contains(&at),
             "the master secret moved from where it was made"
         );
+    }
+}
+
+/// A packet sent as parts (`send_packed_parts`) is one record whose plaintext is the parts joined:
+/// the peer reads exactly the joined bytes, for our record layer sending to OpenSSL's and to ours,
+/// and for OpenSSL's sending (which joins them first).
+#[test]
+fn a_packet_sent_in_parts_arrives_joined() {
+    for (client_layer, server_layer) in [
+        (RecordLayer::Own, RecordLayer::OpenSsl),
+        (RecordLayer::Own, RecordLayer::Own),
+        (RecordLayer::OpenSsl, RecordLayer::Own),
+    ] {
+        let (mut client, mut server, _) =
+            certificate_pair("ECDHE-ECDSA-AES128-GCM-SHA256", client_layer, server_layer);
+        client
+            .send_packed_parts(&[b"head", b"", b"-and-body"])
+            .expect("send");
+        let mut datagrams = Vec::new();
+        client.drain_transmit(|d| datagrams.push(d.to_vec()));
+        assert_eq!(datagrams.len(), 1, "{client_layer:?}");
+        server.handle_datagram(Instant::now(), &datagrams[0]);
+        assert_eq!(server.recv().as_deref(), Some(&b"head-and-body"[..]));
+        assert_eq!(server.recv(), None);
     }
 }

@@ -451,7 +451,7 @@ impl Session {
 
     /// Encrypts one application packet into one datagram (ready in [`Session::drain_transmit`]).
     pub fn send(&mut self, packet: &[u8]) -> Result<(), DtlsError> {
-        self.send_record(packet, false)
+        self.send_record(&[packet], false)
     }
 
     /// Encrypts one application packet as a record at the end of the newest datagram waiting to
@@ -459,28 +459,33 @@ impl Session {
     /// together then share datagrams (and the peer reads them one by one, as it would have).
     /// OpenSSL's record layer ([`RecordLayer::OpenSsl`]) writes a datagram per packet either way.
     pub fn send_packed(&mut self, packet: &[u8]) -> Result<(), DtlsError> {
-        self.send_record(packet, true)
+        self.send_record(&[packet], true)
     }
 
-    fn send_record(&mut self, packet: &[u8], packed: bool) -> Result<(), DtlsError> {
+    /// [`Session::send_packed`] of the packet made of `parts` one after the other (a header and a
+    /// body, say), without joining them first: our record layer copies each part once, into the
+    /// record it encrypts.
+    pub fn send_packed_parts(&mut self, parts: &[&[u8]]) -> Result<(), DtlsError> {
+        self.send_record(parts, true)
+    }
+
+    fn send_record(&mut self, parts: &[&[u8]], packed: bool) -> Result<(), DtlsError> {
+        let size: usize = parts.iter().map(|part| part.len()).sum();
         if self.status != Status::Connected {
             return Err(DtlsError::NotConnected(self.status));
         }
         let max = self.largest_packet();
-        if packet.len() > max {
-            return Err(DtlsError::PacketTooLarge {
-                size: packet.len(),
-                max,
-            });
+        if size > max {
+            return Err(DtlsError::PacketTooLarge { size, max });
         }
-        if packet.is_empty() {
+        if size == 0 {
             return Ok(());
         }
         if let Some(own) = &mut self.own {
             let sealed = if packed {
-                own.send_packed(packet, &mut self.outgoing, self.mtu)
+                own.send_packed(parts, &mut self.outgoing, self.mtu)
             } else {
-                own.send(packet, &mut self.outgoing)
+                own.send(parts, &mut self.outgoing)
             };
             return match sealed {
                 Ok(()) => {
@@ -495,6 +500,15 @@ impl Session {
         }
         let Some(tls) = self.tls.as_mut() else {
             return Err(DtlsError::NotConnected(self.status));
+        };
+        // OpenSSL's record layer writes one contiguous packet.
+        let joined;
+        let packet = match parts {
+            [one] => *one,
+            _ => {
+                joined = parts.concat();
+                &joined
+            }
         };
         match tls.ssl_write(packet) {
             Ok(_) => {

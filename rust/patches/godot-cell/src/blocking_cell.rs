@@ -7,11 +7,11 @@
 
 use std::error::Error;
 use std::pin::Pin;
-use std::sync::{Condvar, Mutex, MutexGuard};
 use std::thread;
 
 use crate::blocking_guards::{InaccessibleGuardBlocking, MutGuardBlocking, RefGuardBlocking};
 use crate::cell::GdCellInner;
+use crate::tracker_lock::{TrackerGuard, TrackerLock};
 
 /// Blocking version of [`panicking::GdCell`](crate::panicking::GdCell) for multithreaded usage.
 ///
@@ -23,20 +23,16 @@ use crate::cell::GdCellInner;
 /// See [`panicking::GdCell`](crate::panicking::GdCell) for more details on the base concept of this type.
 pub struct GdCellBlocking<T> {
     inner: Pin<Box<GdCellInner<T>>>,
-    // PATCHED (openssl-dtls): held directly, not in `Arc`s: the guards borrow them (see
-    // `RefGuardBlocking`), so nothing shares them beyond the cell's own lifetime.
-    thread_tracker: Mutex<ThreadTracker>,
-    immut_condition: Condvar,
-    mut_condition: Condvar,
+    // PATCHED (openssl-dtls): a spin lock with the waiters' sleep (`tracker_lock.rs`) instead of a
+    // `Mutex` and two `Condvar`s in `Arc`s; the guards borrow it.
+    thread_tracker: TrackerLock,
 }
 
 impl<T> GdCellBlocking<T> {
     pub fn new(value: T) -> Self {
         Self {
             inner: GdCellInner::new(value),
-            thread_tracker: Mutex::default(),
-            immut_condition: Condvar::new(),
-            mut_condition: Condvar::new(),
+            thread_tracker: TrackerLock::default(),
         }
     }
 
@@ -46,12 +42,14 @@ impl<T> GdCellBlocking<T> {
     ///
     /// Blocks if another thread currently holds a mutable reference.
     pub fn borrow(&self) -> Result<RefGuardBlocking<'_, T>, Box<dyn Error>> {
-        let mut tracker_guard = self.thread_tracker.lock().unwrap();
+        // PATCHED (openssl-dtls): the thread's id is read once per bind and kept by the guard.
+        let thread = current_thread_id();
+        let mut tracker_guard = self.thread_tracker.lock();
 
         // PATCHED (openssl-dtls): wait while *another* thread holds mutable borrows. Upstream asked the
         // `mut_thread` heuristic instead, which can name a thread that holds nothing (see `ThreadTracker`).
         if self.inner.as_ref().is_currently_mutably_bound()
-            && !tracker_guard.current_thread_has_mut_ref()
+            && !tracker_guard.has_mut_ref(thread)
         {
             // Block current thread until borrow becomes available.
             tracker_guard = self.block_immut(tracker_guard);
@@ -59,13 +57,9 @@ impl<T> GdCellBlocking<T> {
 
         let inner_guard = self.inner.as_ref().borrow()?;
 
-        tracker_guard.increment_current_thread_shared_count();
+        tracker_guard.increment_shared_count(thread);
 
-        Ok(RefGuardBlocking::new(
-            inner_guard,
-            &self.mut_condition,
-            &self.thread_tracker,
-        ))
+        Ok(RefGuardBlocking::new(inner_guard, &self.thread_tracker, thread))
     }
 
     /// Returns a new mutable reference to the contents of the cell.
@@ -75,11 +69,12 @@ impl<T> GdCellBlocking<T> {
     /// Blocks if another thread currently holds a mutable reference, or if another thread holds immutable references but the current thread
     /// doesn't.
     pub fn borrow_mut(&self) -> Result<MutGuardBlocking<'_, T>, Box<dyn Error>> {
-        let mut tracker_guard = self.thread_tracker.lock().unwrap();
+        let thread = current_thread_id();
+        let mut tracker_guard = self.thread_tracker.lock();
 
         if self.inner.as_ref().is_currently_bound()
-            && tracker_guard.current_thread_shared_count() == 0
-            && !tracker_guard.current_thread_has_mut_ref()
+            && tracker_guard.shared_count(thread) == 0
+            && !tracker_guard.has_mut_ref(thread)
         {
             // Block current thread until borrow becomes available.
             tracker_guard = self.block_mut(tracker_guard);
@@ -87,14 +82,9 @@ impl<T> GdCellBlocking<T> {
 
         let inner_guard = self.inner.as_ref().borrow_mut()?;
 
-        tracker_guard.increment_mut_count();
+        tracker_guard.increment_mut_count(thread);
 
-        Ok(MutGuardBlocking::new(
-            inner_guard,
-            &self.mut_condition,
-            &self.immut_condition,
-            &self.thread_tracker,
-        ))
+        Ok(MutGuardBlocking::new(inner_guard, &self.thread_tracker))
     }
 
     /// Make the current mutable borrow inaccessible, thus freeing the value up to be reborrowed again.
@@ -110,7 +100,7 @@ impl<T> GdCellBlocking<T> {
     where
         'cell: 'val,
     {
-        let _tracker_guard = self.thread_tracker.lock().unwrap();
+        let _tracker_guard = self.thread_tracker.lock();
         let inner = self.inner.as_ref().make_inaccessible(current_ref)?;
         let inaccessible = InaccessibleGuardBlocking::new(inner, &self.thread_tracker);
         Ok(inaccessible)
@@ -131,12 +121,12 @@ impl<T> GdCellBlocking<T> {
 
     /// Blocks the current thread until all mutable and shared references have been dropped.
     fn block_mut<'a>(
-        &self,
-        mut tracker_guard: MutexGuard<'a, ThreadTracker>,
-    ) -> MutexGuard<'a, ThreadTracker> {
+        &'a self,
+        mut tracker_guard: TrackerGuard<'a>,
+    ) -> TrackerGuard<'a> {
         while self.inner.as_ref().is_currently_bound() {
             tracker_guard.mut_waiters += 1;
-            tracker_guard = self.mut_condition.wait(tracker_guard).unwrap();
+            tracker_guard = self.thread_tracker.wait(tracker_guard);
             tracker_guard.mut_waiters -= 1;
         }
 
@@ -145,12 +135,12 @@ impl<T> GdCellBlocking<T> {
 
     /// Blocks the current thread until all mutable references have been dropped.
     fn block_immut<'a>(
-        &self,
-        mut tracker_guard: MutexGuard<'a, ThreadTracker>,
-    ) -> MutexGuard<'a, ThreadTracker> {
+        &'a self,
+        mut tracker_guard: TrackerGuard<'a>,
+    ) -> TrackerGuard<'a> {
         while self.inner.as_ref().is_currently_mutably_bound() {
             tracker_guard.immut_waiters += 1;
-            tracker_guard = self.immut_condition.wait(tracker_guard).unwrap();
+            tracker_guard = self.thread_tracker.wait(tracker_guard);
             tracker_guard.immut_waiters -= 1;
         }
 
@@ -200,27 +190,24 @@ pub(crate) struct ThreadTracker {
 }
 
 impl ThreadTracker {
-    /// Number of shared references in the current thread.
-    pub fn current_thread_shared_count(&self) -> usize {
-        let id = current_thread_id();
+    /// Number of shared references in thread `id`.
+    pub fn shared_count(&self, id: thread::ThreadId) -> usize {
         self.shared_counts
             .iter()
             .find(|(thread, _)| *thread == id)
             .map_or(0, |(_, count)| *count)
     }
 
-    /// Increments the shared reference count in the current thread.
-    pub fn increment_current_thread_shared_count(&mut self) {
-        let id = current_thread_id();
+    /// Increments the shared reference count of thread `id`.
+    pub fn increment_shared_count(&mut self, id: thread::ThreadId) {
         match self.shared_counts.iter_mut().find(|(thread, _)| *thread == id) {
             Some((_, count)) => *count += 1,
             None => self.shared_counts.push((id, 1)),
         }
     }
 
-    /// Decrements the shared reference count in the current thread.
-    pub fn decrement_current_thread_shared_count(&mut self) {
-        let thread_id = current_thread_id();
+    /// Decrements the shared reference count of thread `thread_id`.
+    pub fn decrement_shared_count(&mut self, thread_id: thread::ThreadId) {
         let entry = self
             .shared_counts
             .iter()
@@ -242,13 +229,19 @@ impl ThreadTracker {
     }
 
     /// Returns if the current thread holds the mutable guards.
+    #[cfg(test)]
     pub fn current_thread_has_mut_ref(&self) -> bool {
-        self.mut_owner == Some(current_thread_id())
+        self.has_mut_ref(current_thread_id())
     }
 
-    /// Counts a new mutable guard of the current thread.
-    fn increment_mut_count(&mut self) {
-        self.mut_owner = Some(current_thread_id());
+    /// Returns if thread `id` holds the mutable guards.
+    pub fn has_mut_ref(&self, id: thread::ThreadId) -> bool {
+        self.mut_owner == Some(id)
+    }
+
+    /// Counts a new mutable guard of thread `id` (the calling thread).
+    fn increment_mut_count(&mut self, id: thread::ThreadId) {
+        self.mut_owner = Some(id);
         self.mut_count += 1;
     }
 
@@ -283,7 +276,7 @@ mod tests {
     /// Waits (bounded) until a thread blocks in `borrow_mut` or `done` says it has finished.
     fn wait_for_mut_waiter(cell: &GdCellBlocking<u32>, done: impl Fn() -> bool) {
         let deadline = Instant::now() + Duration::from_secs(10);
-        while cell.thread_tracker.lock().unwrap().mut_waiters == 0
+        while cell.thread_tracker.lock().mut_waiters == 0
             && !done()
             && Instant::now() < deadline
         {
@@ -336,7 +329,7 @@ mod tests {
             let writing = cell.borrow_mut().unwrap();
             let reader = scope.spawn(|| cell.borrow().map(|value| *value).ok());
             let deadline = Instant::now() + Duration::from_secs(10);
-            while cell.thread_tracker.lock().unwrap().immut_waiters == 0
+            while cell.thread_tracker.lock().immut_waiters == 0
                 && !reader.is_finished()
                 && Instant::now() < deadline
             {
@@ -345,6 +338,37 @@ mod tests {
             drop(writing);
             assert_eq!(reader.join().unwrap(), Some(1));
         });
+    }
+
+    /// PATCHED (openssl-dtls): the tracker's spin lock (`tracker_lock.rs`) keeps the cell exclusive under
+    /// contention: four threads increment through `borrow_mut` and read through `borrow` at once; every
+    /// increment lands, and no reader ever sees a value mid-update (the two halves always agree).
+    #[test]
+    fn contended_borrows_stay_exclusive() {
+        const THREADS: u64 = 4;
+        const ROUNDS: u64 = 50_000;
+        let cell = GdCellBlocking::new((0u64, 0u64));
+        thread::scope(|scope| {
+            for _ in 0..THREADS {
+                scope.spawn(|| {
+                    for round in 0..ROUNDS {
+                        if round % 3 == 0 {
+                            let value = cell.borrow().unwrap();
+                            assert_eq!(value.0, value.1, "a reader saw a half-done update");
+                        } else {
+                            let mut value = cell.borrow_mut().unwrap();
+                            value.0 += 1;
+                            for _ in 0..50 {
+                                std::hint::spin_loop();
+                            }
+                            value.1 += 1;
+                        }
+                    }
+                });
+            }
+        });
+        let expected = THREADS * (ROUNDS - ROUNDS.div_ceil(3));
+        assert_eq!(*cell.borrow().unwrap(), (expected, expected));
     }
 
     /// The owner is counted: re-entrant mutable borrows (through `make_inaccessible`) keep the cell
@@ -356,13 +380,13 @@ mod tests {
         {
             let inaccessible = cell.make_inaccessible(&mut outer).unwrap();
             let inner = cell.borrow_mut().unwrap();
-            assert!(cell.thread_tracker.lock().unwrap().current_thread_has_mut_ref());
+            assert!(cell.thread_tracker.lock().current_thread_has_mut_ref());
             drop(inner);
             drop(inaccessible);
         }
-        assert!(cell.thread_tracker.lock().unwrap().current_thread_has_mut_ref());
+        assert!(cell.thread_tracker.lock().current_thread_has_mut_ref());
         drop(outer);
-        let tracker = cell.thread_tracker.lock().unwrap();
+        let tracker = cell.thread_tracker.lock();
         assert!(!tracker.current_thread_has_mut_ref());
         assert_eq!(tracker.mut_count, 0);
     }

@@ -7,9 +7,8 @@
 
 use std::mem::ManuallyDrop;
 use std::ops::{Deref, DerefMut};
-use std::sync::{Condvar, Mutex};
 
-use crate::blocking_cell::ThreadTracker;
+use crate::tracker_lock::TrackerLock;
 use crate::guards::{MutGuard, RefGuard};
 use crate::panicking::InaccessibleGuard;
 
@@ -23,20 +22,21 @@ use crate::panicking::InaccessibleGuard;
 #[derive(Debug)]
 pub struct RefGuardBlocking<'a, T> {
     inner: ManuallyDrop<RefGuard<'a, T>>,
-    mut_condition: &'a Condvar,
-    state: &'a Mutex<ThreadTracker>,
+    state: &'a TrackerLock,
+    /// PATCHED (openssl-dtls): the thread that made this guard (and drops it: the guard is not `Send`).
+    thread: std::thread::ThreadId,
 }
 
 impl<'a, T> RefGuardBlocking<'a, T> {
     pub(crate) fn new(
         inner: RefGuard<'a, T>,
-        mut_condition: &'a Condvar,
-        state: &'a Mutex<ThreadTracker>,
+        state: &'a TrackerLock,
+        thread: std::thread::ThreadId,
     ) -> Self {
         Self {
             inner: ManuallyDrop::new(inner),
-            mut_condition,
             state,
+            thread,
         }
     }
 }
@@ -51,16 +51,16 @@ impl<'a, T> Deref for RefGuardBlocking<'a, T> {
 
 impl<T> Drop for RefGuardBlocking<'_, T> {
     fn drop(&mut self) {
-        let mut state_lock = self.state.lock().unwrap();
+        let mut state_lock = self.state.lock();
 
-        state_lock.decrement_current_thread_shared_count();
+        state_lock.decrement_shared_count(self.thread);
 
         // SAFETY: guard is dropped exactly once, here, while state is guarded by `_tracker_guard` preventing access from any other thread.
         unsafe { ManuallyDrop::drop(&mut self.inner) };
 
         // PATCHED (openssl-dtls): wake only when a thread waits (see `ThreadTracker`).
         if state_lock.mut_waiters > 0 {
-            self.mut_condition.notify_all();
+            self.state.wake_all();
         }
         drop(state_lock);
     }
@@ -72,22 +72,13 @@ impl<T> Drop for RefGuardBlocking<'_, T> {
 #[derive(Debug)]
 pub struct MutGuardBlocking<'a, T> {
     inner: ManuallyDrop<MutGuard<'a, T>>,
-    mut_condition: &'a Condvar,
-    immut_condition: &'a Condvar,
-    state: &'a Mutex<ThreadTracker>,
+    state: &'a TrackerLock,
 }
 
 impl<'a, T> MutGuardBlocking<'a, T> {
-    pub(crate) fn new(
-        inner: MutGuard<'a, T>,
-        mut_condition: &'a Condvar,
-        immut_condition: &'a Condvar,
-        state: &'a Mutex<ThreadTracker>,
-    ) -> Self {
+    pub(crate) fn new(inner: MutGuard<'a, T>, state: &'a TrackerLock) -> Self {
         Self {
             inner: ManuallyDrop::new(inner),
-            immut_condition,
-            mut_condition,
             state,
         }
     }
@@ -97,32 +88,45 @@ impl<'a, T> Deref for MutGuardBlocking<'a, T> {
     type Target = <MutGuard<'a, T> as Deref>::Target;
 
     fn deref(&self) -> &Self::Target {
-        let _tracker_guard = self.state.lock().unwrap();
-        self.inner.deref().deref()
+        // PATCHED (openssl-dtls): see `deref_mut`.
+        if cfg!(debug_assertions) {
+            let _tracker_guard = self.state.lock();
+            return self.inner.deref().deref();
+        }
+        // SAFETY: as in `deref_mut`.
+        unsafe { self.inner.value_unchecked().as_ref() }
     }
 }
 
 impl<T> DerefMut for MutGuardBlocking<'_, T> {
     fn deref_mut(&mut self) -> &mut Self::Target {
-        let _tracker_guard = self.state.lock().unwrap();
-        self.inner.deref_mut().deref_mut()
+        // PATCHED (openssl-dtls): upstream takes the tracker lock here to run the inner guard's check
+        // that this borrow is the current one (one lock per call of a `&mut self` method, on top of
+        // the bind and the unbind). Release builds skip the check and the lock; debug builds keep both.
+        if cfg!(debug_assertions) {
+            let _tracker_guard = self.state.lock();
+            return self.inner.deref_mut().deref_mut();
+        }
+        // SAFETY: this borrow is the current one whenever it can be dereferenced. Another borrow can
+        // only be made current through `make_inaccessible`, which takes a `&mut T` obtained from this
+        // guard's `deref_mut`: while that inaccessible guard (and any borrow made under it) lives, this
+        // guard is mutably borrowed and cannot be dereferenced. No other thread writes the value
+        // meanwhile: this thread holds the cell's mutable borrow, so their binds wait.
+        unsafe { self.inner.value_unchecked().as_mut() }
     }
 }
 
 impl<T> Drop for MutGuardBlocking<'_, T> {
     fn drop(&mut self) {
-        let mut tracker_guard = self.state.lock().unwrap();
+        let mut tracker_guard = self.state.lock();
 
         // SAFETY: guard is dropped exactly once, here, while state is guarded by `tracker_guard` preventing access from any other thread.
         unsafe { ManuallyDrop::drop(&mut self.inner) };
 
         // PATCHED (openssl-dtls): count the guard out, and wake only when a thread waits (see `ThreadTracker`).
         tracker_guard.decrement_mut_count();
-        if tracker_guard.mut_waiters > 0 {
-            self.mut_condition.notify_all();
-        }
-        if tracker_guard.immut_waiters > 0 {
-            self.immut_condition.notify_all();
+        if tracker_guard.mut_waiters > 0 || tracker_guard.immut_waiters > 0 {
+            self.state.wake_all();
         }
     }
 }
@@ -133,11 +137,11 @@ impl<T> Drop for MutGuardBlocking<'_, T> {
 #[derive(Debug)]
 pub struct InaccessibleGuardBlocking<'a, T> {
     inner: ManuallyDrop<InaccessibleGuard<'a, T>>,
-    state: &'a Mutex<ThreadTracker>,
+    state: &'a TrackerLock,
 }
 
 impl<'a, T> InaccessibleGuardBlocking<'a, T> {
-    pub(crate) fn new(inner: InaccessibleGuard<'a, T>, state: &'a Mutex<ThreadTracker>) -> Self {
+    pub(crate) fn new(inner: InaccessibleGuard<'a, T>, state: &'a TrackerLock) -> Self {
         Self {
             inner: ManuallyDrop::new(inner),
             state,
@@ -164,7 +168,7 @@ impl<'a, T> InaccessibleGuardBlocking<'a, T> {
 
 impl<T> Drop for InaccessibleGuardBlocking<'_, T> {
     fn drop(&mut self) {
-        let _tracker_guard = self.state.lock().unwrap();
+        let _tracker_guard = self.state.lock();
         unsafe { ManuallyDrop::drop(&mut self.inner) };
         drop(_tracker_guard)
     }

@@ -119,6 +119,19 @@ impl<'a, T> MutGuard<'a, T> {
     }
 }
 
+impl<T> MutGuard<'_, T> {
+    /// PATCHED (openssl-dtls): the borrowed value without the check of `deref` that this borrow is the
+    /// current one, for the blocking guard (`MutGuardBlocking`), which would otherwise take its lock
+    /// for every dereference (see its `deref_mut`).
+    ///
+    /// # Safety
+    /// This borrow must be the current one: no `InaccessibleGuard` made from it (nor any borrow made
+    /// while that lives) may be alive.
+    pub(crate) unsafe fn value_unchecked(&self) -> NonNull<T> {
+        self.value
+    }
+}
+
 impl<T> Deref for MutGuard<'_, T> {
     type Target = T;
 

@@ -35,6 +35,7 @@ mod blocking_guards;
 mod borrow_state;
 mod cell;
 mod guards;
+mod tracker_lock;
 
 pub mod panicking {
     pub use crate::cell::GdCell;

@@ -118,15 +118,16 @@ func frame_pong_unreliable_ordered(token: int) -> void:
 	pong_frames[token] = Engine.get_process_frames()
 
 
-## The links scenario (bench/godot/project/mp_links.gd): state updates and a ping on channel 1 carry the sender's
-## Time.get_ticks_usec() (one process, one clock); each arrival is recorded as [sent usec, ms on the way].
-var link_states: Array = []
-var link_round_trips: Array = []
+## Link benchmark (bench/godot/project/mp_links.gd): state updates stamped with Time.get_ticks_usec() when sent
+## (server and client share the process's clock), and pings answered on another channel; microseconds, in
+## arrival order.
+var state_latencies: Array[int] = []
+var ping_round_trips: Array[int] = []
 
 
 @rpc("any_peer", "call_remote", "unreliable")
 func link_state(sent_usec: int, _state: PackedByteArray) -> void:
-	link_states.append([sent_usec, (Time.get_ticks_usec() - sent_usec) / 1000.0])
+	state_latencies.append(Time.get_ticks_usec() - sent_usec)
 
 
 @rpc("any_peer", "call_remote", "reliable", 1)
@@ -136,4 +137,4 @@ func link_ping(sent_usec: int) -> void:
 
 @rpc("any_peer", "call_remote", "reliable", 1)
 func link_pong(sent_usec: int) -> void:
-	link_round_trips.append([sent_usec, (Time.get_ticks_usec() - sent_usec) / 1000.0])
+	ping_round_trips.append(Time.get_ticks_usec() - sent_usec)
