@@ -25,6 +25,7 @@ pub use config::settings::{
 };
 pub use error::DtlsError;
 pub use io::connection::{flush, pump, Connection};
+pub use io::simulation::{NetworkSimulation, MAX_SIMULATED_MS};
 pub use io::transport::{Transport, UdpTransport};
 pub use io::udp_multiplayer::{UdpMultiplayer, ADDRESS_ATTEMPT_TIME};
 pub use io::udp_server::UdpServer;

@@ -2,6 +2,8 @@
 //! its UDP socket. It only translates between Godot and the core (transfer modes, statuses, the
 //! packet lent to Godot) and emits `peer_connected` / `peer_disconnected` for the core's events.
 
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
 use std::net::IpAddr;
 use std::time::Instant;
 
@@ -17,8 +19,8 @@ use openssl_dtls_core::multiplayer::{
     TransferMode, MAX_CHANNEL,
 };
 use openssl_dtls_core::{
-    ClientAuth, ClientConfig, DtlsError, OwnCertificate, Psk, PskKeys, ServerConfig,
-    UdpMultiplayer, Verification,
+    ClientAuth, ClientConfig, DtlsError, NetworkSimulation, OwnCertificate, Psk, PskKeys,
+    ServerConfig, UdpMultiplayer, Verification,
 };
 use parking_lot::Mutex;
 
@@ -88,6 +90,41 @@ tuned_class! {
         #[var]
         #[init(val = 2 * 1024 * 1024)]
         max_message_size: i64,
+        /// Network simulation, for feeling a game on a bad network without any tool: milliseconds
+        /// added to every datagram this peer sends (0, the default: none). Set it on a client, a
+        /// server or both; the simulation is printed once when the peer starts. With
+        /// [member simulated_send_jitter_ms] and [member simulated_send_loss_percent], and the
+        /// [code]receive[/code] ones for what this peer reads. Datagrams are delivered at the
+        /// first [method MultiplayerPeer.poll] once due, so a round trip grows by the sum plus
+        /// up to a frame at each end.
+        #[doc = "Applies at the next [method create_server] or [method create_client]."]
+        #[var]
+        simulated_send_latency_ms: f64,
+        /// Network simulation: the latency added to what this peer sends varies by up to this
+        /// many milliseconds either way (never below none; datagrams keep their order).
+        #[doc = "Applies at the next [method create_server] or [method create_client]."]
+        #[var]
+        simulated_send_jitter_ms: f64,
+        /// Network simulation: the share of the datagrams this peer sends that are lost, in
+        /// percent (0..=100). Reliable messages are retransmitted and still arrive.
+        #[doc = "Applies at the next [method create_server] or [method create_client]."]
+        #[var]
+        simulated_send_loss_percent: f64,
+        /// Network simulation: milliseconds added to every datagram this peer receives; see
+        /// [member simulated_send_latency_ms].
+        #[doc = "Applies at the next [method create_server] or [method create_client]."]
+        #[var]
+        simulated_receive_latency_ms: f64,
+        /// Network simulation: the latency added to what this peer receives varies by up to this
+        /// many milliseconds either way (never below none; datagrams keep their order).
+        #[doc = "Applies at the next [method create_server] or [method create_client]."]
+        #[var]
+        simulated_receive_jitter_ms: f64,
+        /// Network simulation: the share of the datagrams this peer receives that are lost, in
+        /// percent (0..=100).
+        #[doc = "Applies at the next [method create_server] or [method create_client]."]
+        #[var]
+        simulated_receive_loss_percent: f64,
         /// The packets `get_packet` lent to Godot, per reading thread.
         handed_out: HandedOut,
         base: Base<MultiplayerPeerExtension>,
@@ -436,11 +473,16 @@ impl OpenSSLDtlsMultiplayerPeer {
             Ok(mp) => mp,
             Err(e) => return misuse(CLASS, M, Error::ERR_INVALID_PARAMETER, e),
         };
-        match UdpMultiplayer::server(ip, port, &config, mp) {
+        let simulation = match self.simulation() {
+            Ok(s) => s,
+            Err(e) => return misuse(CLASS, M, Error::ERR_INVALID_PARAMETER, e),
+        };
+        match UdpMultiplayer::server_simulated(ip, port, &config, mp, &simulation) {
             Ok(mut peer) => {
                 peer.host_mut()
                     .set_refuse_new_connections(self.refuse_new_connections);
                 *self.peer.get_mut() = Some(peer);
+                announce(&simulation);
                 Error::OK
             }
             Err(e) => refused(M, e),
@@ -542,9 +584,14 @@ impl OpenSSLDtlsMultiplayerPeer {
             Ok(mp) => mp,
             Err(e) => return misuse(CLASS, M, Error::ERR_INVALID_PARAMETER, e),
         };
-        match UdpMultiplayer::client(&address, port, &config, mp) {
+        let simulation = match self.simulation() {
+            Ok(s) => s,
+            Err(e) => return misuse(CLASS, M, Error::ERR_INVALID_PARAMETER, e),
+        };
+        match UdpMultiplayer::client_simulated(&address, port, &config, mp, &simulation) {
             Ok(peer) => {
                 *self.peer.get_mut() = Some(peer);
+                announce(&simulation);
                 Error::OK
             }
             Err(e) => refused(M, e),
@@ -768,6 +815,34 @@ impl OpenSSLDtlsMultiplayerPeer {
         let settings = self.settings()?;
         mp.validate(&settings)?;
         Ok(mp)
+    }
+
+    /// The network simulation the `simulated_*` properties set (nothing by default), with a
+    /// random seed.
+    fn simulation(&self) -> Result<NetworkSimulation, DtlsError> {
+        Ok(NetworkSimulation {
+            send: NetworkSimulation::direction(
+                "send",
+                self.simulated_send_latency_ms,
+                self.simulated_send_jitter_ms,
+                self.simulated_send_loss_percent,
+            )?,
+            receive: NetworkSimulation::direction(
+                "receive",
+                self.simulated_receive_latency_ms,
+                self.simulated_receive_jitter_ms,
+                self.simulated_receive_loss_percent,
+            )?,
+            seed: RandomState::new().build_hasher().finish(),
+        })
+    }
+}
+
+/// Prints the simulation once, when a peer starts with one (so that nobody ships a game with it
+/// on without seeing it).
+fn announce(simulation: &NetworkSimulation) {
+    if simulation.is_active() {
+        godot_print!("[openssl_dtls] {CLASS}: simulating a bad network: {simulation}");
     }
 }
 

@@ -3,6 +3,7 @@
 //! (the latter through `udp_batch.rs`, many datagrams per system call).
 
 pub(crate) mod connection;
+pub(crate) mod simulation;
 pub(crate) mod transport;
 pub(crate) mod udp_batch;
 pub(crate) mod udp_multiplayer;

@@ -1,7 +1,8 @@
 //! A multiplayer peer on one UDP socket ([`BatchSocket`]: many datagrams per system call): the
 //! server's socket serves every client (the host demultiplexes by source address), a client's
 //! talks to the server only. A server bound to every address takes IPv6 and IPv4 clients alike;
-//! a client tries each address of the server's name in turn until one answers. Used by the
+//! a client tries each address of the server's name in turn until one answers. Optionally a delay
+//! line simulates a bad network between the socket and the host (`simulation.rs`). Used by the
 //! Godot class, the tests and Rust programs alike.
 
 use std::collections::VecDeque;
@@ -9,9 +10,11 @@ use std::io;
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
+use crate::io::simulation::{DelayLine, NetworkSimulation};
 use crate::io::transport::is_unreachable_report;
 use crate::io::udp_batch::BatchSocket;
 use crate::multiplayer::{ConnectionStatus, MultiplayerConfig, MultiplayerHost};
+use crate::netsim::Counters;
 use crate::{ClientConfig, DtlsError, ServerConfig};
 
 /// Most datagrams one `poll` reads, so a flood cannot stall a frame.
@@ -20,6 +23,9 @@ const MAX_DATAGRAMS_PER_POLL: usize = 4096;
 /// the next (at once when the system reports the address unreachable). The first handshake
 /// retransmission comes after 1 s, so an address that answers at all answers within it.
 pub const ADDRESS_ATTEMPT_TIME: Duration = Duration::from_secs(1);
+/// Later than anything the simulated network holds (its delays are at most seconds): what is due
+/// by then is everything.
+const FAR: Duration = Duration::from_secs(24 * 3600);
 
 /// A [`MultiplayerHost`] and its socket.
 #[derive(Debug)]
@@ -30,6 +36,8 @@ pub struct UdpMultiplayer {
     fallback: Option<Fallback>,
     /// [`UdpMultiplayer::poll_for_reader`] held the channels' sends back for the reader.
     held: bool,
+    /// The simulated network between the socket and the host, when one is set.
+    delay: Option<Box<DelayLine>>,
 }
 
 /// What a client needs to try the server's next address.
@@ -54,6 +62,17 @@ impl UdpMultiplayer {
         config: &ServerConfig,
         mp: MultiplayerConfig,
     ) -> Result<UdpMultiplayer, DtlsError> {
+        UdpMultiplayer::server_simulated(ip, port, config, mp, &NetworkSimulation::default())
+    }
+
+    /// [`UdpMultiplayer::server`] on a simulated network.
+    pub fn server_simulated(
+        ip: Option<IpAddr>,
+        port: u16,
+        config: &ServerConfig,
+        mp: MultiplayerConfig,
+        simulation: &NetworkSimulation,
+    ) -> Result<UdpMultiplayer, DtlsError> {
         let host = MultiplayerHost::server(config, mp, Instant::now())?;
         let socket = match ip {
             Some(ip) => BatchSocket::bind(SocketAddr::new(ip, port)),
@@ -69,6 +88,7 @@ impl UdpMultiplayer {
             host,
             fallback: None,
             held: false,
+            delay: DelayLine::new(simulation),
         })
     }
 
@@ -80,8 +100,20 @@ impl UdpMultiplayer {
         config: &ClientConfig,
         mp: MultiplayerConfig,
     ) -> Result<UdpMultiplayer, DtlsError> {
+        UdpMultiplayer::client_simulated(address, port, config, mp, &NetworkSimulation::default())
+    }
+
+    /// [`UdpMultiplayer::client`] on a simulated network.
+    pub fn client_simulated(
+        address: &str,
+        port: u16,
+        config: &ClientConfig,
+        mp: MultiplayerConfig,
+        simulation: &NetworkSimulation,
+    ) -> Result<UdpMultiplayer, DtlsError> {
         let addresses = resolve(address, port)?;
-        UdpMultiplayer::first_answering(&addresses, config, mp, &format!("{address:?}"))
+        let name = format!("{address:?}");
+        UdpMultiplayer::first_answering(&addresses, config, mp, &name, simulation)
     }
 
     /// A client of the server at the first of `addresses` that answers, tried in turn (each
@@ -92,7 +124,8 @@ impl UdpMultiplayer {
         config: &ClientConfig,
         mp: MultiplayerConfig,
     ) -> Result<UdpMultiplayer, DtlsError> {
-        UdpMultiplayer::first_answering(addresses, config, mp, &format!("{addresses:?}"))
+        let name = format!("{addresses:?}");
+        UdpMultiplayer::first_answering(addresses, config, mp, &name, &NetworkSimulation::default())
     }
 
     /// [`UdpMultiplayer::client_of`], with `name` naming the server in an error.
@@ -101,6 +134,7 @@ impl UdpMultiplayer {
         config: &ClientConfig,
         mp: MultiplayerConfig,
         name: &str,
+        simulation: &NetworkSimulation,
     ) -> Result<UdpMultiplayer, DtlsError> {
         let mut remaining: VecDeque<SocketAddr> = addresses.iter().copied().collect();
         let (socket, first) = loop {
@@ -127,8 +161,9 @@ impl UdpMultiplayer {
                 started: now,
             }),
             held: false,
+            delay: DelayLine::new(simulation),
         };
-        peer.transmit();
+        peer.transmit_at(now);
         Ok(peer)
     }
 
@@ -147,11 +182,27 @@ impl UdpMultiplayer {
         &mut self.host
     }
 
+    /// The earliest time [`UdpMultiplayer::poll`] has work to do without a datagram arriving:
+    /// the host's timers, and the simulated network's next datagram.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let host = self.host.poll_timeout();
+        match (host, self.delay.as_ref().and_then(|d| d.next_deadline())) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// What the simulated network did, sending and receiving (`None` when nothing is simulated).
+    pub fn simulation_counters(&self) -> Option<[Counters; 2]> {
+        let line = self.delay.as_ref()?;
+        Some([line.send.counters(), line.receive.counters()])
+    }
+
     /// Reads waiting datagrams, runs the timers, sends everything queued.
     pub fn poll(&mut self, now: Instant) -> io::Result<()> {
         let result = self.receive(now);
         self.host.handle_timeout(now);
-        self.transmit();
+        self.transmit_at(now);
         result
     }
 
@@ -166,20 +217,22 @@ impl UdpMultiplayer {
         }
         let result = self.receive(now);
         self.held = self.host.handle_timeout_for_reader(now);
-        self.transmit();
+        self.transmit_at(now);
         result
     }
 
-    /// Reads the waiting datagrams (at most [`MAX_DATAGRAMS_PER_POLL`]) into the host.
+    /// Reads the waiting datagrams (at most [`MAX_DATAGRAMS_PER_POLL`]) into the host, or into
+    /// the simulated network, which hands the host those due.
     fn receive(&mut self, now: Instant) -> io::Result<()> {
         let mut result = Ok(());
         let (mut read, mut unreachable, mut answered) = (0, false, false);
         let host = &mut self.host;
+        let mut delay = self.delay.as_deref_mut();
         while read < MAX_DATAGRAMS_PER_POLL {
-            match self
-                .socket
-                .recv(|from, d| host.handle_datagram(now, from, d))
-            {
+            match self.socket.recv(|from, d| match delay.as_mut() {
+                Some(line) => line.receive.offer(now, (from, d.to_vec())),
+                None => host.handle_datagram(now, from, d),
+            }) {
                 Ok(0) => break,
                 Ok(n) => {
                     read += n;
@@ -194,6 +247,11 @@ impl UdpMultiplayer {
                     result = Err(e);
                     break;
                 }
+            }
+        }
+        if let Some(line) = delay {
+            while let Some((from, d)) = line.receive.poll_deliver(now) {
+                host.handle_datagram(now, from, &d);
             }
         }
         self.next_address(now, answered, unreachable);
@@ -225,6 +283,11 @@ impl UdpMultiplayer {
                 self.host = host;
                 self.socket = socket;
                 fallback.started = now;
+                // What the simulated network held was for the address left behind.
+                if let Some(line) = self.delay.as_mut() {
+                    while line.send.poll_deliver(Instant::now() + FAR).is_some() {}
+                    while line.receive.poll_deliver(Instant::now() + FAR).is_some() {}
+                }
             }
             (Err(e), _) => log::debug!("DTLS multiplayer client: {next} left out: {e}"),
             (_, Err(e)) => log::debug!("DTLS multiplayer client: {next} left out: {e}"),
@@ -242,21 +305,43 @@ impl UdpMultiplayer {
             return false;
         }
         self.host.send_queued(now);
-        self.transmit();
+        self.transmit_at(now);
         true
     }
 
-    /// Hands every datagram the host has ready to the socket.
+    /// Hands every datagram the host has ready to the socket (through the simulated network,
+    /// which sends those due).
     pub fn transmit(&mut self) {
+        self.transmit_at(Instant::now());
+    }
+
+    fn transmit_at(&mut self, now: Instant) {
         let socket = &mut self.socket;
-        self.host.drain_transmit(|to, d| socket.send(to, d));
+        match self.delay.as_deref_mut() {
+            None => self.host.drain_transmit(|to, d| socket.send(to, d)),
+            Some(line) => {
+                self.host
+                    .drain_transmit(|to, d| line.send.offer(now, (to, d.to_vec())));
+                while let Some((to, d)) = line.send.poll_deliver(now) {
+                    socket.send(to, &d);
+                }
+            }
+        }
         socket.send_queued();
     }
 
-    /// Closes every connection (goodbye, close_notify) and sends that out.
+    /// Closes every connection (goodbye, close_notify) and sends that out, with what the
+    /// simulated network still held (at once: the peer is going).
     pub fn close(&mut self) {
-        self.host.close(Instant::now());
-        self.transmit();
+        let now = Instant::now();
+        self.host.close(now);
+        self.transmit_at(now);
+        if let Some(line) = self.delay.as_deref_mut() {
+            while let Some((to, d)) = line.send.poll_deliver(now + FAR) {
+                self.socket.send(to, &d);
+            }
+            self.socket.send_queued();
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use super::direction::DirectionConfig;
+use super::direction::{Datagram, Direction, DirectionConfig};
 use super::loss::GilbertElliott;
 
 /// Both directions of a link: `up` from the client to the server, `down` back.
@@ -54,6 +54,14 @@ impl Link {
             up: config.clone(),
             down: config,
         }
+    }
+
+    /// The two directions' models, `up` seeded with `seed` and `down` with another stream from it.
+    pub fn directions<D: Datagram>(&self, seed: u64) -> (Direction<D>, Direction<D>) {
+        (
+            Direction::new(self.up.clone(), seed),
+            Direction::new(self.down.clone(), !seed),
+        )
     }
 
     /// A named profile (see [`PROFILES`]), or `None`.
@@ -240,6 +248,11 @@ mod tests {
         assert_eq!(broadband.down.queue_bytes, 250_000);
         assert_eq!(broadband.up.queue_bytes, 62_500);
         assert_eq!(broadband.up.delay, Duration::from_millis(15));
+        let (up, down): (Direction, Direction) = broadband.directions(1);
+        assert_eq!(
+            (up.config().rate_bps, down.config().rate_bps),
+            (5_000_000, 20_000_000)
+        );
         let mobile = Link::profile("mobile").unwrap_or_default();
         assert_eq!(
             (mobile.down.rate_bps, mobile.up.rate_bps),

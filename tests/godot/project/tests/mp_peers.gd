@@ -19,6 +19,10 @@ const DTLS_CLASS := "OpenSSLDTLSMultiplayerPeer"
 const ENET_TIMEOUT_MIN_MS := 2000
 const ENET_TIMEOUT_MAX_MS := 5000
 
+## The network simulation's properties (dtls), passed through from the options like the timeouts.
+const SIMULATION := ["simulated_send_latency_ms", "simulated_send_jitter_ms", "simulated_send_loss_percent",
+	"simulated_receive_latency_ms", "simulated_receive_jitter_ms", "simulated_receive_loss_percent"]
+
 var kind: String
 var identity := {}  ## dtls: {"key": CryptoKey, "certificate": X509Certificate} of the server
 var last_error := OK  ## what the last create_server/create_client returned
@@ -51,7 +55,8 @@ func describe() -> String:
 
 
 ## A server listening on 127.0.0.1:port (0 = OS-chosen), or null (last_error / last_error_text say why).
-## options: "max_clients" (32), "idle_timeout" (dtls, seconds), "handshake_timeout" (dtls, seconds).
+## options: "max_clients" (32), "idle_timeout" (dtls, seconds), "handshake_timeout" (dtls, seconds),
+## "max_message_size" (dtls), the SIMULATION properties (dtls).
 func make_server(port := 0, options := {}) -> MultiplayerPeer:
 	var max_clients: int = options.get("max_clients", 32)
 	if not _check_kind():
@@ -76,7 +81,8 @@ func make_server(port := 0, options := {}) -> MultiplayerPeer:
 
 ## A client dialling 127.0.0.1:port, or null. options: "hostname" ("localhost"), "trusted" (the certificate to
 ## pin, default the server identity's), "unsafe" (true: TLSOptions.client_unsafe()), "idle_timeout",
-## "handshake_timeout" (dtls); certificate options mean nothing to ENet.
+## "handshake_timeout", "max_message_size", the SIMULATION properties (dtls); certificate options mean nothing
+## to ENet.
 func make_client(port: int, options := {}) -> MultiplayerPeer:
 	if not _check_kind():
 		return null
@@ -133,7 +139,7 @@ func _check_kind() -> bool:
 
 
 func _apply(peer: Object, options: Dictionary) -> void:
-	for prop in ["idle_timeout", "handshake_timeout"]:
+	for prop in ["idle_timeout", "handshake_timeout", "max_message_size"] + SIMULATION:
 		if options.has(prop):
 			peer.set(prop, options[prop])
 
