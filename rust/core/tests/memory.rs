@@ -22,12 +22,16 @@ fn heap_in_use() -> usize {
     info.uordblks + info.hblkhd
 }
 
-/// Pairs made one at a time and 32 at a time hold about the same heap, and little of it.
+/// Pairs made one at a time and 32 at a time hold about the same heap, and little of it: about
+/// 5.3 KiB per pair (two sessions: mostly their keys, the record layers' state and the client's
+/// copy of the server's certificate); 6.4 KiB before the handshake's spare datagram buffers were
+/// freed when our record layer takes over, which the 6 KiB bound catches.
 #[test]
 fn heap_per_idle_pair_does_not_depend_on_the_handshake_schedule() {
     let _serial = serial();
     let (mut server, config) = setup();
-    let mut held = Vec::new();
+    // Room for every pair from the start: its growth would be counted as theirs.
+    let mut held = Vec::with_capacity(32 + 2 * PAIRS);
     // What is allocated once (OpenSSL's tables, the listening SSL, the client context cache).
     make_pairs(&mut server, &config, 32, 32, &mut held);
     let mut per_pair = |batch: usize| {
@@ -40,9 +44,9 @@ fn heap_per_idle_pair_does_not_depend_on_the_handshake_schedule() {
     let alone = per_pair(1);
     let together = per_pair(32);
     assert!(
-        alone <= together + together / 2 && together <= alone + alone / 2,
+        alone <= together + together / 8 && together <= alone + alone / 8,
         "one at a time: {alone} B per pair, 32 at a time: {together} B"
     );
-    assert!(alone <= 10 * 1024, "{alone} B per pair");
-    assert!(together <= 10 * 1024, "{together} B per pair");
+    assert!(alone <= 6 * 1024, "{alone} B per pair");
+    assert!(together <= 6 * 1024, "{together} B per pair");
 }

@@ -704,6 +704,9 @@ impl Session {
         };
         if let Some(mut tls) = self.tls.take() {
             self.outgoing = std::mem::take(&mut tls.get_mut().outgoing);
+            // The handshake's spare datagram buffers (its flights, up to the MTU each) go;
+            // the final flight, if it waits, stays.
+            self.outgoing.shed();
         }
         // The `SSL` and everything of the handshake are freed now: give their pages back.
         heap_release::handshake_freed();
