@@ -15,6 +15,7 @@ use crate::records::screen;
 use crate::records::{Handover, Outcome, OwnRecords};
 use crate::server::failure_log::FailureLog;
 use crate::session::datagram_io::DatagramIo;
+use crate::session::heap_release;
 use crate::session::info::ConnectedInfo;
 use crate::{ffi, ClientConfig, DtlsError, PacketQueue, RecordLayer, Settings, Stats, Status};
 
@@ -681,6 +682,8 @@ impl Session {
         if !self.release_idle_buffers() {
             self.note_activity(now);
         }
+        // OpenSSL freed its handshake state (messages, hashes, the peer's flight).
+        heap_release::handshake_freed();
     }
 
     /// Hands the connected session's records to our record layer and frees OpenSSL's `SSL`
@@ -715,7 +718,12 @@ impl Session {
         };
         if let Some(mut tls) = self.tls.take() {
             self.outgoing = std::mem::take(&mut tls.get_mut().outgoing);
+            // The handshake's spare datagram buffers (its flights, up to the MTU each) go;
+            // the final flight, if it waits, stays.
+            self.outgoing.shed();
         }
+        // The `SSL` and everything of the handshake are freed now: give their pages back.
+        heap_release::handshake_freed();
         let room = self.mtu.saturating_sub(own.overhead());
         self.max_packet = room.min(MAX_RECORD_PAYLOAD);
         self.own = Some(Box::new(own));

@@ -3,6 +3,7 @@
 
 pub(crate) mod datagram_io;
 mod dtls_session;
+mod heap_release;
 pub(crate) mod info;
 pub(crate) mod loss;
 pub(crate) mod packet_queue;

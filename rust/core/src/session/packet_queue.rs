@@ -160,11 +160,15 @@ impl PacketQueue {
         self.items.is_empty()
     }
 
-    /// Frees the spare buffers, and the queue's own storage when empty (for idle sessions).
+    /// Frees the spare buffers, and the queue's own storage when empty (for idle sessions); a
+    /// waiting packet in a larger recycled buffer keeps only its own length.
     pub fn shed(&mut self) {
         self.spare = Vec::new();
         if self.items.is_empty() {
             self.items = VecDeque::new();
+        }
+        for packet in &mut self.items {
+            packet.shrink_to_fit();
         }
     }
 
