@@ -28,6 +28,10 @@ const BW_ROUNDS: usize = 10;
 const MIN_RTT_LIFETIME: Duration = Duration::from_secs(10);
 /// Startup ends after this many round trips without the bandwidth growing by a quarter.
 const FULL_BW_ROUNDS: u32 = 3;
+/// The growth of the round trip that shows a queue in Startup: a quarter of it, within these
+/// bounds (above a frame of a game at 60 frames/s, 16.7 ms).
+const MIN_DELAY_SIGNAL: Duration = Duration::from_millis(20);
+const MAX_DELAY_SIGNAL: Duration = Duration::from_millis(40);
 /// Acknowledgements in a row delayed by a queue that end Startup.
 const DELAY_ACKS: u32 = 2;
 /// Fraction of a round trip's delivered bytes lost that bounds the flight.
@@ -245,10 +249,13 @@ impl Bbr {
         } else if !app_limited {
             self.full_bw_rounds += 1;
         }
-        // HyStart++: this round's lowest round trip above the last one's by an eighth (4..16 ms).
+        // HyStart++'s signal: this round's lowest round trip above the last one's by a quarter,
+        // and by more than a frame (RFC 9406 takes an eighth, 4..16 ms; a game polls once a
+        // frame, so its round trips jump by 16.7 ms at 60 frames/s with no queue at all, and an
+        // 16 ms threshold ended Startup at a few kB/s through the link emulator).
         let delayed = match (round_min, last_min) {
             (Some(now), Some(before)) => {
-                let eta = (before / 8).clamp(Duration::from_millis(4), Duration::from_millis(16));
+                let eta = (before / 4).clamp(MIN_DELAY_SIGNAL, MAX_DELAY_SIGNAL);
                 now >= before + eta
             }
             _ => false,
