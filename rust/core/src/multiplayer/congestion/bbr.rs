@@ -28,12 +28,28 @@ const BW_ROUNDS: usize = 10;
 const MIN_RTT_LIFETIME: Duration = Duration::from_secs(10);
 /// Startup ends after this many round trips without the bandwidth growing by a quarter.
 const FULL_BW_ROUNDS: u32 = 3;
-/// The growth of the round trip that shows a queue in Startup: a quarter of it, within these
-/// bounds (above a frame of a game at 60 frames/s, 16.7 ms).
-const MIN_DELAY_SIGNAL: Duration = Duration::from_millis(20);
-const MAX_DELAY_SIGNAL: Duration = Duration::from_millis(40);
+/// The growth of the round trip that shows a queue in Startup ([`delay_signal`]): an eighth of it,
+/// within these bounds (RFC 9406, HyStart++).
+const MIN_DELAY_SIGNAL: Duration = Duration::from_millis(4);
+const MAX_DELAY_SIGNAL: Duration = Duration::from_millis(16);
+
+/// How much longer than `rtt` a round trip must be to show a queue building. A game's round trips
+/// also jump by a frame with no queue (16.7 ms at 60 frames/s, when the peer's poll falls late in
+/// the frame); larger thresholds (a quarter, 20..40 ms) let Startup grow further through the link
+/// emulator (10 Mbit/s: 6.4 against 2.0 Mbit/s for 1 MiB) but overran its queue in the lockstep
+/// frames of `tests/congestion.rs` (8.7% of datagrams dropped), so these stay RFC 9406's.
+fn delay_signal(rtt: Duration) -> Duration {
+    (rtt / 8).clamp(MIN_DELAY_SIGNAL, MAX_DELAY_SIGNAL)
+}
 /// Acknowledgements in a row delayed by a queue that end Startup.
 const DELAY_ACKS: u32 = 2;
+/// The model's shortest round trip. A game polls once a frame, so what it sends waits up to a
+/// frame for the poll, and the answer another at the peer: a round trip of a link faster than two
+/// frames (a LAN) is measured anywhere from a fraction of a millisecond to two frames, depending on
+/// when in the frame each end polled. Taking the shortest of those as the path's round trip made
+/// every later sample look like a queue (Startup ended at once) and the window a few datagrams: a
+/// 1 MiB transfer crawled at 3 Mbit/s through a 1 Gbit/s link.
+const POLL_RTT_FLOOR: Duration = Duration::from_millis(35);
 /// Fraction of a round trip's delivered bytes lost that bounds the flight.
 const LOSS_THRESHOLD: f64 = 0.02;
 /// Packets in the initial window (RFC 9002 7.2) and the smallest window.
@@ -164,14 +180,15 @@ impl Bbr {
         let Some(sample) = sample else {
             return;
         };
+        let sample_rtt = sample.rtt.max(POLL_RTT_FLOOR);
         if self
             .min_rtt
-            .is_none_or(|(rtt, at)| sample.rtt <= rtt || now.duration_since(at) > MIN_RTT_LIFETIME)
+            .is_none_or(|(rtt, at)| sample_rtt <= rtt || now.duration_since(at) > MIN_RTT_LIFETIME)
         {
-            self.min_rtt = Some((sample.rtt, now));
+            self.min_rtt = Some((sample_rtt, now));
         }
-        self.round_min_rtt = Some(self.round_min_rtt.map_or(sample.rtt, |m| m.min(sample.rtt)));
-        self.queue_signal(sample.rtt);
+        self.round_min_rtt = Some(self.round_min_rtt.map_or(sample_rtt, |m| m.min(sample_rtt)));
+        self.queue_signal(sample_rtt);
         let new_round = sample.prior_delivered >= self.next_round_delivered;
         if new_round {
             self.next_round_delivered = delivered;
@@ -224,8 +241,7 @@ impl Bbr {
         let Some((min, _)) = self.min_rtt else {
             return;
         };
-        let eta = (min / 8).clamp(Duration::from_millis(4), Duration::from_millis(16));
-        if rtt >= min + eta {
+        if rtt >= min + delay_signal(min) {
             self.delayed_acks += 1;
         } else {
             self.delayed_acks = 0;
@@ -249,15 +265,9 @@ impl Bbr {
         } else if !app_limited {
             self.full_bw_rounds += 1;
         }
-        // HyStart++'s signal: this round's lowest round trip above the last one's by a quarter,
-        // and by more than a frame (RFC 9406 takes an eighth, 4..16 ms; a game polls once a
-        // frame, so its round trips jump by 16.7 ms at 60 frames/s with no queue at all, and an
-        // 16 ms threshold ended Startup at a few kB/s through the link emulator).
+        // HyStart++'s signal: this round's lowest round trip above the last one's.
         let delayed = match (round_min, last_min) {
-            (Some(now), Some(before)) => {
-                let eta = (before / 4).clamp(MIN_DELAY_SIGNAL, MAX_DELAY_SIGNAL);
-                now >= before + eta
-            }
+            (Some(now), Some(before)) => now >= before + delay_signal(before),
             _ => false,
         };
         if self.full_bw_rounds >= FULL_BW_ROUNDS || (delayed && self.round >= 3) {
@@ -333,6 +343,34 @@ mod tests {
             bbr.on_ack(now, Some(sample), delivered, sent - through, through, 0);
         }
         now
+    }
+
+    /// A LAN polled once a frame: round trips measured from 1 ms to two frames (33 ms), at random
+    /// with the polls' phase, while the rate keeps growing. None of that is a queue: Startup goes
+    /// on, and the window allows more than the initial one. Without the 35 ms floor the 1 ms
+    /// sample became the path's round trip and the next 17 ms ones ended Startup.
+    #[test]
+    fn frame_jitter_on_a_fast_path_is_not_a_queue() {
+        let mut bbr = Bbr::new(MSS);
+        let mut now = Instant::now();
+        let mut delivered = 0u64;
+        let rtts = [1, 17, 33, 17, 1, 33, 17, 17];
+        for (round, ms) in rtts.iter().cycle().take(12).enumerate() {
+            let through = (INITIAL_PACKETS * MSS) << round.min(20);
+            let rtt = MS * *ms;
+            now += rtt.max(MS * 17);
+            let sample = RateSample {
+                delivered: through,
+                interval: MS * 17,
+                rtt,
+                prior_delivered: delivered,
+                app_limited: false,
+            };
+            delivered += through;
+            bbr.on_ack(now, Some(sample), delivered, through, through, 0);
+        }
+        assert_eq!(bbr.mode(), Mode::Startup);
+        assert!(bbr.window() > INITIAL_PACKETS * MSS, "{}", bbr.window());
     }
 
     #[test]
