@@ -18,7 +18,7 @@
 #   --echo-count=0  when > 0, each echo round makes exactly that many round trips (run.sh counts system
 #                   calls per round trip with it under strace)
 # The memory phase should see one implementation per process (see memory_bench.gd).
-extends SceneTree
+extends "res://bench_tree.gd"
 
 const Impls = preload("res://impls.gd")
 const Stats = preload("res://stats.gd")
@@ -26,7 +26,7 @@ const HandshakeBench = preload("res://handshake_bench.gd")
 const EchoBench = preload("res://echo_bench.gd")
 const MemoryBench = preload("res://memory_bench.gd")
 
-var opts := {
+const DEFAULTS := {
 	"phases": "handshake,echo,memory", "impls": "plain,builtin,ours", "rounds": "7", "handshakes": "20",
 	"echo-rounds": "21", "echo-seconds": "0.3", "inflight": "32", "sizes": "64,1024", "pairs": "1000", "batch": "32", "echo-count": "0",
 	"ecdsa-cert": "", "ecdsa-key": "", "rsa-cert": "", "rsa-key": "",
@@ -35,13 +35,9 @@ var failures := 0
 
 
 func _initialize() -> void:
-	for arg in OS.get_cmdline_user_args():
-		var kv: PackedStringArray = arg.trim_prefix("--").split("=", true, 1)
-		if kv.size() != 2 or not opts.has(kv[0]):
-			printerr("bench: unknown option ", arg)
-			quit(2)
-			return
-		opts[kv[0]] = kv[1]
+	opts = DEFAULTS.duplicate()
+	if not parse_options("bench"):
+		return
 	var certs := _load_certs()
 	var impls := []
 	for kind in opts["impls"].split(","):

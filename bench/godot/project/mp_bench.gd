@@ -20,34 +20,22 @@
 # Options: --figures=rpc,reliable,lossy,frames,burst --kinds=enet,dtls --rounds=5 --seconds=1.0 (rate rounds) --inflight=300 --blobs=32 --blob-inflight=2
 #          --lossy-count=200 --frame-samples=10 (32 MiB per throughput round, about 0.2 s: with 8 MiB the rounds' ratios spread from 0.53 to 0.98
 #          on a 2-core machine whose speed drifts)
-extends SceneTree
+extends "res://bench_tree.gd"
 
 const Peers = preload("res://tests/mp_peers.gd")
 const World = preload("res://tests/mp_world.gd")
 const Stats = preload("res://stats.gd")
 const LIMIT_MS := 30000  # a round that takes longer fails
 
-var opts := {"figures": "rpc,reliable,lossy,frames,burst", "kinds": "enet,dtls", "rounds": "5", "seconds": "1.0", "inflight": "300", "blobs": "32", "blob-inflight": "2", "lossy-count": "200", "frame-samples": "10"}
+const DEFAULTS := {"figures": "rpc,reliable,lossy,frames,burst", "kinds": "enet,dtls", "rounds": "5", "seconds": "1.0", "inflight": "300", "blobs": "32", "blob-inflight": "2", "lossy-count": "200", "frame-samples": "10"}
 var failures := 0
 var blob := PackedByteArray()
-## Runs at the start of each frame (MainLoop._process) while a 60 frames/s figure is measured.
-var frame_hook := Callable()
-
-
-func _process(_delta: float) -> bool:
-	if frame_hook.is_valid():
-		frame_hook.call()
-	return false
 
 
 func _initialize() -> void:
-	for arg in OS.get_cmdline_user_args():
-		var kv: PackedStringArray = arg.trim_prefix("--").split("=", true, 1)
-		if kv.size() != 2 or not opts.has(kv[0]):
-			printerr("mp_bench: unknown option ", arg)
-			quit(2)
-			return
-		opts[kv[0]] = kv[1]
+	opts = DEFAULTS.duplicate()
+	if not parse_options("mp_bench"):
+		return
 	_run()
 
 

@@ -14,7 +14,7 @@
 # Options: --relay=PATH (the link emulator binary; required) --profiles=lan,broadband,mobile,wifi-bad (a profile
 #          may carry the emulator's overrides after colons: 10mbit:loss=0:delay=40ms) --sizes=1,8 --kinds=enet,dtls
 #          --seed=1
-extends SceneTree
+extends "res://bench_tree.gd"
 
 const Peers = preload("res://tests/mp_peers.gd")
 const World = preload("res://tests/mp_world.gd")
@@ -24,26 +24,14 @@ const STATE_EVERY := 3  # frames: 20 Hz at 60 frames/s
 const PING_EVERY := 6  # frames: 10 Hz
 const WARM_UP_FRAMES := 30
 
-var opts := {"relay": "", "profiles": "lan,broadband,mobile,wifi-bad", "sizes": "1,8", "kinds": "enet,dtls", "seed": "1"}
+const DEFAULTS := {"relay": "", "profiles": "lan,broadband,mobile,wifi-bad", "sizes": "1,8", "kinds": "enet,dtls", "seed": "1"}
 var failures := 0
-## Runs at the start of each frame (MainLoop._process) while a run is measured.
-var frame_hook := Callable()
-
-
-func _process(_delta: float) -> bool:
-	if frame_hook.is_valid():
-		frame_hook.call()
-	return false
 
 
 func _initialize() -> void:
-	for arg in OS.get_cmdline_user_args():
-		var kv: PackedStringArray = arg.trim_prefix("--").split("=", true, 1)
-		if kv.size() != 2 or not opts.has(kv[0]):
-			printerr("mp_links: unknown option ", arg)
-			quit(2)
-			return
-		opts[kv[0]] = kv[1]
+	opts = DEFAULTS.duplicate()
+	if not parse_options("mp_links"):
+		return
 	if opts["relay"] == "" or not FileAccess.file_exists(opts["relay"]):
 		printerr("mp_links: --relay=PATH to the link emulator binary is required (got '%s')" % opts["relay"])
 		quit(2)
