@@ -237,8 +237,12 @@ impl Bbr {
     /// round trip, 4 to 16 ms): [`DELAY_ACKS`] acknowledgements in a row that waited that much
     /// longer than the minimum, once past the first round trips. An acknowledgement covers what
     /// arrived in one of the receiver's frames, so this is a queue seen for two frames.
+    /// Startup's per-acknowledgement queue signal: `DELAY_ACKS` round trips in a row above the last
+    /// round's lowest (the lowest ever until a round ended) by [`delay_signal`]. Not the lowest
+    /// ever: a frame-polled peer's lucky early sample made every later one look delayed (through
+    /// the link emulator's 10 Mbit/s link, 1 MiB at 2.0 Mbit/s; against the last round's, 6.4).
     fn queue_signal(&mut self, rtt: Duration) {
-        let Some((min, _)) = self.min_rtt else {
+        let Some(min) = self.last_round_min_rtt.or(self.min_rtt.map(|(m, _)| m)) else {
             return;
         };
         if rtt >= min + delay_signal(min) {
@@ -371,6 +375,39 @@ mod tests {
         }
         assert_eq!(bbr.mode(), Mode::Startup);
         assert!(bbr.window() > INITIAL_PACKETS * MSS, "{}", bbr.window());
+    }
+
+    /// A 50 ms path polled once a frame: after one lucky 40 ms sample, each round trip's four
+    /// acknowledgements take 52 or 68 ms (the polls' phase) while the rate keeps growing. Against
+    /// the lowest sample ever, every one of them looked like a queue and Startup ended at once;
+    /// against the last round's lowest (52 ms), only the 68 ms ones do, never two in a row.
+    #[test]
+    fn frame_jitter_on_a_slow_path_is_not_a_queue() {
+        let mut bbr = Bbr::new(MSS);
+        let mut now = Instant::now();
+        let mut delivered = 0u64;
+        let mut round_start = 0u64;
+        let rounds = std::iter::once(vec![40]).chain(std::iter::repeat(vec![52, 68, 52, 68]));
+        for (round, rtts) in rounds.take(12).enumerate() {
+            let prior = delivered;
+            for (i, ms) in rtts.into_iter().enumerate() {
+                let through = (INITIAL_PACKETS * MSS) << round.min(20);
+                now += MS * 17;
+                let sample = RateSample {
+                    delivered: through,
+                    interval: MS * 17,
+                    rtt: MS * ms,
+                    // The first acknowledgement of a round trip covers what was sent after the
+                    // last round began: it starts the next round.
+                    prior_delivered: if i == 0 { prior } else { round_start },
+                    app_limited: false,
+                };
+                delivered += through;
+                bbr.on_ack(now, Some(sample), delivered, through, through, 0);
+            }
+            round_start = prior;
+        }
+        assert_eq!(bbr.mode(), Mode::Startup);
     }
 
     #[test]
