@@ -68,12 +68,13 @@ impl Relay {
             stop.clone(),
             Event::FromClient,
         );
+        let (up, down) = args.link.directions(args.seed);
         let scheduler = Scheduler {
             front,
             server: args.server,
             upstream: HashMap::new(),
-            up: Direction::new(args.link.up.clone(), args.seed),
-            down: Direction::new(args.link.down.clone(), args.seed.wrapping_add(1)),
+            up,
+            down,
             events: events.clone(),
             stop: stop.clone(),
         };
