@@ -213,11 +213,8 @@ func _stop_relay(relay: Dictionary) -> Dictionary:
 static func _read_line(stdio: FileAccess, pid: int) -> String:
 	var deadline := Time.get_ticks_msec() + 5000
 	var line := ""
-	while Time.get_ticks_msec() < deadline and OS.is_process_running(pid):
-		line += stdio.get_line()
-		if line.ends_with("\n") or (line != "" and not stdio.eof_reached()):
-			break
-		if line != "":
-			break
-		OS.delay_msec(1)  # waiting on another process: nothing in this one to poll meanwhile
+	while line == "" and Time.get_ticks_msec() < deadline and OS.is_process_running(pid):
+		line = stdio.get_line()
+		if line == "":
+			OS.delay_msec(1)  # waiting on another process: nothing in this one to poll meanwhile
 	return line.strip_edges()
