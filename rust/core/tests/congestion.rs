@@ -17,7 +17,7 @@ use openssl_dtls_core::multiplayer::{
     multiplayer_settings, ConnectionStatus, MultiplayerConfig, MultiplayerHost, TransferMode,
     SERVER_ID,
 };
-use openssl_dtls_core::netsim::{Counters, Direction, DirectionConfig};
+use openssl_dtls_core::netsim::{Counters, Direction, DirectionConfig, Link};
 
 const SERVER_ADDR: ([u8; 4], u16) = ([192, 0, 2, 1], 4433);
 const CLIENT_ADDR: ([u8; 4], u16) = ([192, 0, 2, 7], 40000);
@@ -45,7 +45,7 @@ struct World {
 }
 
 impl World {
-    fn new(link: DirectionConfig, congestion_control: bool, seed: u64) -> World {
+    fn new(link: &Link, congestion_control: bool, seed: u64) -> World {
         let settings = multiplayer_settings();
         let id = ecdsa_identity();
         let mp = MultiplayerConfig {
@@ -62,13 +62,14 @@ impl World {
             t0,
         )
         .expect("client");
+        let (up, down) = link.directions(seed);
         let mut world = World {
             now: t0,
             t0,
             server,
             client,
-            down: Direction::new(link.clone(), seed),
-            up: Direction::new(link, seed ^ 0x5EED),
+            down,
+            up,
             client_id: 0,
             frames: 0,
         };
@@ -218,7 +219,7 @@ fn bottleneck() -> DirectionConfig {
 }
 
 fn through_bottleneck(congestion_control: bool, seed: u64) -> Outcome {
-    let mut world = World::new(bottleneck(), congestion_control, seed);
+    let mut world = World::new(&Link::symmetric(bottleneck()), congestion_control, seed);
     let outcome = transfer(&mut world, true);
     eprintln!(
         "congestion control {}: 1 MiB in {:?} ({:.2} Mbit/s of messages), {} of {} datagrams \
@@ -305,7 +306,7 @@ fn without_congestion_control_the_same_transfer_fails_each_bound() {
 #[test]
 fn without_a_bottleneck_a_transfer_takes_few_more_frames_than_uncontrolled() {
     let frames = |cc| {
-        let mut world = World::new(DirectionConfig::default(), cc, 3);
+        let mut world = World::new(&Link::default(), cc, 3);
         let o = transfer(&mut world, false);
         eprintln!(
             "no bottleneck, congestion control {cc}: 1 MiB in {} frames ({:?})",
@@ -320,4 +321,25 @@ fn without_a_bottleneck_a_transfer_takes_few_more_frames_than_uncontrolled() {
         on <= off + 4,
         "{on} frames with congestion control, {off} without"
     );
+}
+
+/// Not a test: prints the scenario's figures through a named profile (`PROFILE=mobile SIZE=8
+/// cargo test --release --test congestion probe -- --ignored --nocapture`).
+#[test]
+#[ignore]
+fn probe() {
+    let name = std::env::var("PROFILE").unwrap_or_else(|_| "mobile".into());
+    let link = Link::parse(&name).expect("a profile");
+    for seed in SEEDS {
+        let mut world = World::new(&link, true, seed);
+        let o = transfer(&mut world, true);
+        eprintln!(
+            "{name} seed {seed}: {:.2} Mbit/s ({:.2} of down), drops {:.2}%, random {}, state p95 {:?}",
+            BULK as f64 * 8.0 / o.transfer.as_secs_f64() / 1e6,
+            BULK as f64 * 8.0 / o.transfer.as_secs_f64() / link.down.rate_bps as f64,
+            o.drop_share() * 100.0,
+            o.down.random_drops,
+            o.state_p95()
+        );
+    }
 }

@@ -1,14 +1,19 @@
 //! A BBR-like model of the path (after BBR v1, draft-cardwell-iccrg-bbr-congestion-control-00, with
 //! two things of v2/v3): the bottleneck bandwidth as the highest delivery rate of the last ten
-//! round trips, the propagation round trip as the lowest in ten seconds; the sender paces at a
-//! gain times that bandwidth and keeps at most twice their product in flight. Startup doubles the
-//! rate each round trip until it stops growing by a quarter for three rounds, or until the round
-//! trip grows (HyStart++'s delay signal, RFC 9406, so a deep queue is not filled to find the
-//! rate); Drain empties the queue Startup made; ProbeBW cycles its gains (1.25, 0.75, then six
-//! of 1) so the queue stays short. Random loss is not a signal (a 1% lossy link keeps its
-//! rate); a round trip losing more than 2% of what it delivered bounds what goes in flight to
-//! what went then (v2's inflight_hi), and the bound grows again a packet per round trip. No
-//! ProbeRTT: the minimum round trip is taken again after ten seconds.
+//! round trips that filled the pipe, the propagation round trip as the lowest in ten seconds; the
+//! sender paces at a gain times that bandwidth and keeps at most twice their product in flight.
+//! Startup doubles the rate each round trip until it stops growing by a quarter for three rounds,
+//! or until the round trip grows (HyStart++'s delay signal, RFC 9406, so a deep queue is not
+//! filled to find the rate); Drain empties the queue Startup made; ProbeBW cycles its gains
+//! (1.25, 0.75, then six of 1) so the queue stays short. A game's connection mostly streams a
+//! little state: round trips that sent less than they could neither end Startup nor age the
+//! bandwidth, so its transfers start at the rate the last one found. What a round trip must grow
+//! by to show a queue is at least the path's own variation, measured on those light round trips
+//! (a mobile link's jitter is no queue). Random loss is not a signal: a round trip losing more
+//! than 2% of what it delivered while its round trips show a queue (a drop-tail queue
+//! overflowing), or more than a quarter without, bounds what goes in flight to what went then
+//! (v2's inflight_hi), and the bound grows again a packet per round trip. No ProbeRTT: the
+//! minimum round trip is taken again after ten seconds.
 
 use std::time::{Duration, Instant};
 
@@ -41,6 +46,36 @@ const MAX_DELAY_SIGNAL: Duration = Duration::from_millis(16);
 fn delay_signal(rtt: Duration) -> Duration {
     (rtt / 8).clamp(MIN_DELAY_SIGNAL, MAX_DELAY_SIGNAL)
 }
+/// The most the path's own round-trip variation raises the queue signal.
+const MAX_JITTER_SIGNAL: Duration = Duration::from_millis(40);
+
+/// Round-trip variation of the path itself, from the acknowledgements of packets sent while the
+/// sender had little to send (so no queue of its own moved them): a mobile link's round trips
+/// vary by tens of milliseconds with no queue at all, and twice that variation is what a round
+/// trip must grow by to show one there.
+#[derive(Debug, Default)]
+struct PathJitter {
+    smoothed: Option<Duration>,
+    variation: Duration,
+}
+
+impl PathJitter {
+    fn sample(&mut self, rtt: Duration) {
+        match self.smoothed {
+            None => self.smoothed = Some(rtt),
+            Some(s) => {
+                self.variation = (self.variation * 3 + s.abs_diff(rtt)) / 4;
+                self.smoothed = Some((s * 7 + rtt) / 8);
+            }
+        }
+    }
+
+    /// How much longer than `rtt` a round trip must be to show a queue on this path.
+    fn signal(&self, rtt: Duration) -> Duration {
+        delay_signal(rtt).max(self.variation.min(MAX_JITTER_SIGNAL))
+    }
+}
+
 /// Acknowledgements in a row delayed by a queue that end Startup.
 const DELAY_ACKS: u32 = 2;
 /// The model's shortest round trip. A game polls once a frame, so what it sends waits up to a
@@ -50,8 +85,13 @@ const DELAY_ACKS: u32 = 2;
 /// every later sample look like a queue (Startup ended at once) and the window a few datagrams: a
 /// 1 MiB transfer crawled at 3 Mbit/s through a 1 Gbit/s link.
 const POLL_RTT_FLOOR: Duration = Duration::from_millis(35);
-/// Fraction of a round trip's delivered bytes lost that bounds the flight.
+/// Fraction of a round trip's delivered bytes lost that bounds the flight, when its round trips
+/// show a queue (a drop-tail queue overflowing is full: what passes it waits).
 const LOSS_THRESHOLD: f64 = 0.02;
+/// The same without a queue in sight: random loss (a mobile or Wi-Fi link's 2-5%, in bursts) is
+/// no sign of congestion, but a buffer too shallow to show its overflow in the round trip loses
+/// this much and more when Startup overshoots it.
+const LOSS_THRESHOLD_NO_QUEUE: f64 = 0.25;
 /// Packets in the initial window (RFC 9002 7.2) and the smallest window.
 const INITIAL_PACKETS: u64 = 32;
 const MIN_PACKETS: u64 = 4;
@@ -82,6 +122,9 @@ pub(crate) struct Bbr {
     last_round_min_rtt: Option<Duration>,
     /// Startup: acknowledgements in a row whose round trip showed a queue building.
     delayed_acks: u32,
+    /// Every rate sample of this round trip so far came from packets sent app-limited.
+    round_app_limited: bool,
+    jitter: PathJitter,
     probe_phase: usize,
     phase_start: Option<Instant>,
     /// What this round trip delivered and lost, for the loss bound.
@@ -104,6 +147,8 @@ impl Bbr {
             round_min_rtt: None,
             last_round_min_rtt: None,
             delayed_acks: 0,
+            round_app_limited: true,
+            jitter: PathJitter::default(),
             probe_phase: 0,
             phase_start: None,
             round_delivered: 0,
@@ -187,25 +232,48 @@ impl Bbr {
         {
             self.min_rtt = Some((sample_rtt, now));
         }
-        self.round_min_rtt = Some(self.round_min_rtt.map_or(sample_rtt, |m| m.min(sample_rtt)));
-        self.queue_signal(sample_rtt);
         let new_round = sample.prior_delivered >= self.next_round_delivered;
+        // Whether the round trip that this acknowledgement ends sent all it had (its delay and
+        // rate then say nothing of the path's limits).
+        let ended_app_limited = std::mem::replace(&mut self.round_app_limited, true);
         if new_round {
             self.next_round_delivered = delivered;
             self.round += 1;
-            self.bw_rounds.push(0.0);
-            if self.bw_rounds.len() > BW_ROUNDS {
-                self.bw_rounds.remove(0);
+            // The filter ages by round trips that filled the pipe only: a game streaming a little
+            // state for minutes keeps what its last transfer measured, and its next one starts
+            // at that rate instead of probing up from the state's.
+            if !ended_app_limited || self.bw_rounds.is_empty() {
+                self.bw_rounds.push(0.0);
+                if self.bw_rounds.len() > BW_ROUNDS {
+                    self.bw_rounds.remove(0);
+                }
             }
+        } else {
+            self.round_app_limited = ended_app_limited;
         }
-        let rate = sample.rate();
+        self.round_app_limited &= sample.app_limited;
+        self.round_min_rtt = Some(self.round_min_rtt.map_or(sample_rtt, |m| m.min(sample_rtt)));
+        if sample.app_limited {
+            self.jitter.sample(sample_rtt);
+        } else {
+            // A sender with little to send builds no queue of its own: what delays its
+            // acknowledgements is the path's jitter or another flow, no reason to stop growing.
+            self.queue_signal(sample_rtt);
+        }
+        // Once the pipe is full, the acknowledgements of a few frames overstate the rate by up to
+        // a frame's worth: taken at their word, each probe ratcheted the estimate up (a mobile
+        // link's 8 Mbit/s read as 9.5) and the excess waited in the link's queue.
+        let rate = match (self.mode, sample.long_rate) {
+            (Mode::ProbeBw, Some(long)) => sample.rate().min(long),
+            _ => sample.rate(),
+        };
         let counts = !sample.app_limited || rate > self.bandwidth();
         if let (true, Some(last)) = (counts, self.bw_rounds.last_mut()) {
             *last = last.max(rate);
         }
         if new_round {
             self.loss_bound(in_flight, true);
-            self.round_ended(sample.app_limited);
+            self.round_ended(ended_app_limited);
         }
         self.advance(now, in_flight);
     }
@@ -213,8 +281,13 @@ impl Bbr {
     /// A round trip lost more than [`LOSS_THRESHOLD`]: the flight stays below what it was (a
     /// drop-tail queue overflowed); otherwise the bound grows a packet per round trip.
     fn loss_bound(&mut self, in_flight: u64, round_end: bool) {
+        let threshold = if self.queue_seen() {
+            LOSS_THRESHOLD
+        } else {
+            LOSS_THRESHOLD_NO_QUEUE
+        };
         let heavy = self.round_lost >= 3 * self.mss
-            && self.round_lost as f64 > LOSS_THRESHOLD * self.round_delivered.max(1) as f64;
+            && self.round_lost as f64 > threshold * self.round_delivered.max(1) as f64;
         if heavy {
             let floor = self.bdp().unwrap_or(0).max(MIN_PACKETS * self.mss);
             let bound = ((in_flight + self.round_lost) as f64 * 0.85) as u64;
@@ -233,6 +306,15 @@ impl Bbr {
         }
     }
 
+    /// Whether this round trip's (or, early in it, the last one's) shortest round trip stood above
+    /// the path's by [`delay_signal`]: a queue that stayed the whole round trip.
+    fn queue_seen(&self) -> bool {
+        match (self.round_min_rtt.or(self.last_round_min_rtt), self.min_rtt) {
+            (Some(round), Some((min, _))) => round >= min + self.jitter.signal(min),
+            _ => false,
+        }
+    }
+
     /// Startup's end by delay (HyStart++'s threshold, RFC 9406 4.2: an eighth of the minimum
     /// round trip, 4 to 16 ms): [`DELAY_ACKS`] acknowledgements in a row that waited that much
     /// longer than the minimum, once past the first round trips. An acknowledgement covers what
@@ -245,7 +327,7 @@ impl Bbr {
         let Some(min) = self.last_round_min_rtt.or(self.min_rtt.map(|(m, _)| m)) else {
             return;
         };
-        if rtt >= min + delay_signal(min) {
+        if rtt >= min + self.jitter.signal(min) {
             self.delayed_acks += 1;
         } else {
             self.delayed_acks = 0;
@@ -255,7 +337,8 @@ impl Bbr {
         }
     }
 
-    /// Startup's end: the bandwidth stopped growing, or the round trip grew.
+    /// Startup's end: the bandwidth stopped growing, or the round trip grew (`app_limited`: the
+    /// round trip that ended sent less than it could, so neither says anything).
     fn round_ended(&mut self, app_limited: bool) {
         let round_min = self.round_min_rtt.take();
         let last_min = std::mem::replace(&mut self.last_round_min_rtt, round_min);
@@ -271,10 +354,10 @@ impl Bbr {
         }
         // HyStart++'s signal: this round's lowest round trip above the last one's.
         let delayed = match (round_min, last_min) {
-            (Some(now), Some(before)) => now >= before + delay_signal(before),
+            (Some(now), Some(before)) => now >= before + self.jitter.signal(before),
             _ => false,
         };
-        if self.full_bw_rounds >= FULL_BW_ROUNDS || (delayed && self.round >= 3) {
+        if self.full_bw_rounds >= FULL_BW_ROUNDS || (delayed && !app_limited && self.round >= 3) {
             self.mode = Mode::Drain;
         }
     }
@@ -343,6 +426,7 @@ mod tests {
                 rtt: rtt + delay,
                 prior_delivered: prior,
                 app_limited: false,
+                long_rate: None,
             };
             bbr.on_ack(now, Some(sample), delivered, sent - through, through, 0);
         }
@@ -369,6 +453,7 @@ mod tests {
                 rtt,
                 prior_delivered: delivered,
                 app_limited: false,
+                long_rate: None,
             };
             delivered += through;
             bbr.on_ack(now, Some(sample), delivered, through, through, 0);
@@ -401,6 +486,7 @@ mod tests {
                     // last round began: it starts the next round.
                     prior_delivered: if i == 0 { prior } else { round_start },
                     app_limited: false,
+                    long_rate: None,
                 };
                 delivered += through;
                 bbr.on_ack(now, Some(sample), delivered, through, through, 0);
@@ -429,36 +515,221 @@ mod tests {
         assert!(bbr.window() >= bdp, "{} against {bdp}", bbr.window());
     }
 
-    #[test]
-    fn heavy_loss_bounds_the_flight_and_light_loss_does_not() {
+    /// One acknowledgement of `bytes` sent `rtt` ago, starting a new round trip.
+    fn ack(
+        bbr: &mut Bbr,
+        now: Instant,
+        delivered: &mut u64,
+        bytes: u64,
+        rtt: Duration,
+        app_limited: bool,
+    ) {
+        ack_with(bbr, now, delivered, bytes, rtt, app_limited, None, 0);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn ack_with(
+        bbr: &mut Bbr,
+        now: Instant,
+        delivered: &mut u64,
+        bytes: u64,
+        rtt: Duration,
+        app_limited: bool,
+        long_rate: Option<f64>,
+        lost: u64,
+    ) {
+        let sample = RateSample {
+            delivered: bytes,
+            interval: rtt,
+            rtt,
+            prior_delivered: *delivered,
+            app_limited,
+            long_rate,
+        };
+        *delivered += bytes;
+        bbr.on_ack(now, Some(sample), *delivered, bytes, bytes, lost);
+    }
+
+    /// Round trips at `rtt` that lose `lost_share` of what they deliver, after a steady 40 ms
+    /// path: whether the flight got bounded.
+    fn bounded_by_loss(rtt: Duration, lost_share: f64) -> bool {
         let mut bbr = Bbr::new(MSS);
-        let t0 = Instant::now();
-        let now = run(&mut bbr, t0, 1_250_000.0, MS * 40, 30);
-        // 1% lost: nothing changes.
-        let sample = RateSample {
-            delivered: 50_000,
-            interval: MS * 40,
-            rtt: MS * 40,
-            prior_delivered: u64::MAX / 2,
-            app_limited: false,
-        };
-        bbr.on_ack(now, Some(sample), u64::MAX / 2, 50_000, 50_000, 500);
+        let now = run(&mut bbr, Instant::now(), 1_250_000.0, MS * 40, 30);
+        let mut delivered = u64::MAX / 4;
+        let bytes = 200_000;
+        for i in 1..=2 {
+            ack(
+                &mut bbr,
+                now + MS * 40 * i,
+                &mut delivered,
+                bytes,
+                rtt,
+                false,
+            );
+        }
         assert_eq!(bbr.inflight_hi, None);
-        assert!(bbr.window() >= 50_000, "{}", bbr.window());
-        // 20% lost: bounded below what was in flight.
-        let sample = RateSample {
-            prior_delivered: u64::MAX / 2 + 1,
-            ..sample
-        };
-        bbr.on_ack(
-            now + MS * 40,
-            Some(sample),
-            u64::MAX / 2 + 1,
-            60_000,
-            50_000,
-            12_000,
+        let lost = (bytes as f64 * lost_share) as u64;
+        for i in 3..=5 {
+            ack_with(
+                &mut bbr,
+                now + MS * 40 * i,
+                &mut delivered,
+                bytes,
+                rtt,
+                false,
+                None,
+                lost,
+            );
+        }
+        bbr.inflight_hi.is_some()
+    }
+
+    #[test]
+    fn loss_with_a_queue_bounds_the_flight() {
+        assert!(bounded_by_loss(MS * 70, 0.10));
+        assert!(bounded_by_loss(MS * 70, 0.04));
+        assert!(
+            !bounded_by_loss(MS * 70, 0.01),
+            "light loss never bounds it"
         );
-        assert!(bbr.inflight_hi.is_some());
-        assert!(bbr.window() < 60_000 + 12_000, "{}", bbr.window());
+    }
+
+    #[test]
+    fn random_loss_without_a_queue_does_not_bound_the_flight() {
+        // A mobile link's 2%, a busy Wi-Fi's bursts: no queue in the round trips, no bound.
+        assert!(!bounded_by_loss(MS * 40, 0.03));
+        assert!(!bounded_by_loss(MS * 40, 0.10));
+    }
+
+    #[test]
+    fn very_heavy_loss_bounds_the_flight_even_without_a_queue() {
+        // A buffer too shallow to show its overflow in the round trip.
+        assert!(bounded_by_loss(MS * 40, 0.35));
+    }
+
+    #[test]
+    fn app_limited_round_trips_neither_end_startup_nor_age_the_estimate() {
+        // A connection streaming a little state over a jittery path: round trips jump by 50 ms
+        // and the rate stays flat, yet it has not filled the pipe: Startup goes on.
+        let mut bbr = Bbr::new(MSS);
+        let mut now = Instant::now();
+        let mut delivered = 0u64;
+        for _ in 0..10 {
+            // Four acknowledgements a round trip, the first of which begins it.
+            let round_start = delivered;
+            for (i, ms) in [50, 100, 100, 100].into_iter().enumerate() {
+                now += MS * 25;
+                let sample = RateSample {
+                    delivered: 500,
+                    interval: MS * ms,
+                    rtt: MS * ms,
+                    prior_delivered: if i == 0 { delivered } else { round_start },
+                    app_limited: true,
+                    long_rate: None,
+                };
+                delivered += 500;
+                bbr.on_ack(now, Some(sample), delivered, 500, 500, 0);
+            }
+        }
+        assert_eq!(bbr.mode(), Mode::Startup);
+        // After a transfer the estimate holds through minutes of app-limited state.
+        let mut bbr = Bbr::new(MSS);
+        let now = run(&mut bbr, Instant::now(), 1_250_000.0, MS * 40, 30);
+        let bw = bbr.bandwidth();
+        let mut delivered = u64::MAX / 4;
+        for i in 1..=100 {
+            ack(
+                &mut bbr,
+                now + MS * 50 * i,
+                &mut delivered,
+                500,
+                MS * 40,
+                true,
+            );
+        }
+        assert_eq!(bbr.bandwidth(), bw);
+    }
+
+    #[test]
+    fn probe_samples_are_capped_by_the_long_rate() {
+        let mut bbr = Bbr::new(MSS);
+        let now = run(&mut bbr, Instant::now(), 1_250_000.0, MS * 40, 30);
+        assert_eq!(bbr.mode(), Mode::ProbeBw);
+        let bw = bbr.bandwidth();
+        let mut delivered = u64::MAX / 4;
+        // Twice the rate over one round trip (a frame's acknowledgements counted twice), the
+        // rate over the long span the path's own: not a new estimate.
+        let bytes = (bw * 0.08) as u64;
+        ack_with(
+            &mut bbr,
+            now + MS * 40,
+            &mut delivered,
+            bytes,
+            MS * 40,
+            false,
+            Some(bw),
+            0,
+        );
+        assert!(
+            bbr.bandwidth() <= bw * 1.001,
+            "{} against {bw}",
+            bbr.bandwidth()
+        );
+        // With nothing to compare it with, the sample counts.
+        ack_with(
+            &mut bbr,
+            now + MS * 80,
+            &mut delivered,
+            bytes,
+            MS * 40,
+            false,
+            None,
+            0,
+        );
+        assert!(
+            bbr.bandwidth() > bw * 1.5,
+            "{} against {bw}",
+            bbr.bandwidth()
+        );
+    }
+
+    /// Startup's round trips growing by 10 ms each (a queue building) from the path's 60 ms,
+    /// after `idle` acknowledgements of app-limited state whose round trips vary by `jitter`:
+    /// whether Startup ended.
+    fn startup_ends(idle: u32, jitter: Duration) -> bool {
+        let mut bbr = Bbr::new(MSS);
+        let mut now = Instant::now();
+        let mut delivered = 0;
+        for i in 0..idle {
+            now += MS * 50;
+            let rtt = if i % 2 == 0 {
+                MS * 60
+            } else {
+                MS * 60 + jitter * 2
+            };
+            ack(&mut bbr, now, &mut delivered, 500, rtt, true);
+        }
+        for round in 0..6u32 {
+            now += MS * 60;
+            let bytes = (INITIAL_PACKETS * MSS) << round;
+            ack(
+                &mut bbr,
+                now,
+                &mut delivered,
+                bytes,
+                MS * (60 + 10 * round),
+                false,
+            );
+        }
+        bbr.mode() != Mode::Startup
+    }
+
+    #[test]
+    fn a_path_that_jitters_needs_a_larger_delay_to_show_a_queue() {
+        // Round trips growing by 10 ms are a queue on a steady path...
+        assert!(startup_ends(0, Duration::ZERO));
+        assert!(startup_ends(20, Duration::ZERO));
+        // ...and the path's own variation where they vary by 30 ms with no queue.
+        assert!(!startup_ends(20, MS * 15));
     }
 }

@@ -4,7 +4,7 @@
 //! delivery-rate samples (draft-cheng-iccrg-delivery-rate-estimation: bytes delivered between a
 //! packet's sending and its acknowledgement, over the longer of the send and ack intervals).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::ops::RangeInclusive;
 use std::time::{Duration, Instant};
 
@@ -14,6 +14,13 @@ const PACKET_THRESHOLD: u64 = 3;
 const MAX_ACK_DELAY: Duration = Duration::from_millis(40);
 /// Round trip assumed before the first sample (RFC 9002 6.2.2's 333 ms, rounded).
 const INITIAL_RTT: Duration = Duration::from_millis(300);
+/// The span of the long delivery rate ([`RateSample::long_rate`]). Acknowledgements are read
+/// once a frame at both ends, so a round trip's worth of them (a few frames) counts one frame
+/// more or less than the path delivered in that time: up to a third above the path's rate. Over
+/// this span, nine frames at 60 frames/s, the error is a ninth at most.
+const LONG_SPAN: Duration = Duration::from_millis(150);
+/// Most acknowledgement times remembered for it.
+const MAX_HISTORY: usize = 256;
 /// Most packets tracked: beyond, the oldest is counted lost (a peer that never acknowledges
 /// cannot grow the map).
 const MAX_TRACKED: usize = 16_384;
@@ -71,6 +78,9 @@ pub(crate) struct RateSample {
     pub(crate) prior_delivered: u64,
     /// It was sent while the sender had less to send than it was allowed.
     pub(crate) app_limited: bool,
+    /// Bytes per second acknowledged over the last [`LONG_SPAN`] or more, if that much history
+    /// exists: less noisy than [`RateSample::rate`], and a cap on it once the pipe is full.
+    pub(crate) long_rate: Option<f64>,
 }
 
 impl RateSample {
@@ -106,6 +116,9 @@ pub(crate) struct SentPackets {
     pub(crate) lost_packets: u64,
     /// Scratch for the acknowledged sequence numbers.
     acked: Vec<u64>,
+    /// When acknowledgements came and the delivered bytes then, oldest first, back to
+    /// [`LONG_SPAN`] ago.
+    history: VecDeque<(Instant, u64)>,
     /// Sequence numbers declared lost and not yet taken by [`SentPackets::take_lost`].
     lost: Vec<u64>,
 }
@@ -122,6 +135,7 @@ impl SentPackets {
             rtt: Rtt::default(),
             lost_packets: 0,
             acked: Vec::new(),
+            history: VecDeque::new(),
             lost: Vec::new(),
         }
     }
@@ -206,12 +220,31 @@ impl SentPackets {
                 rtt: now.saturating_duration_since(p.at),
                 prior_delivered: p.delivered,
                 app_limited: p.app_limited,
+                long_rate: self.long_rate(now),
             });
         }
         let (lost_bytes, lost_packets) = self.detect_losses(now);
         outcome.lost_bytes = lost_bytes;
         outcome.lost_packets = lost_packets;
         outcome
+    }
+
+    /// Records the delivered bytes at an acknowledgement now; the rate since the newest record at
+    /// least [`LONG_SPAN`] old, if any.
+    fn long_rate(&mut self, now: Instant) -> Option<f64> {
+        match self.history.back_mut() {
+            Some(last) if last.0 == now => last.1 = self.delivered,
+            _ => self.history.push_back((now, self.delivered)),
+        }
+        let old_enough = |t: Instant| now.saturating_duration_since(t) >= LONG_SPAN;
+        while self.history.len() > MAX_HISTORY
+            || self.history.get(1).is_some_and(|&(t, _)| old_enough(t))
+        {
+            self.history.pop_front();
+        }
+        let &(then, delivered) = self.history.front()?;
+        let span = now.saturating_duration_since(then);
+        old_enough(then).then(|| (self.delivered - delivered) as f64 / span.as_secs_f64())
     }
 
     fn push_lost(&mut self, seq: u64) {
@@ -286,6 +319,46 @@ mod tests {
         let sample = o.sample.expect("a rate sample");
         assert_eq!(sample.delivered, 10_000);
         assert_eq!(sample.interval, MS * 50);
+    }
+
+    #[test]
+    fn the_long_rate_spans_at_least_its_span_of_acknowledgements() {
+        // 10,000 bytes acknowledged each 10 ms frame, two frames' worth now and then (the
+        // acknowledgements of two frames read in one): the long rate is the path's 1 MB/s
+        // within a tenth, and none before the span is covered.
+        let t0 = Instant::now();
+        let mut s = SentPackets::new(t0);
+        let mut seq = 0;
+        let mut longs = Vec::new();
+        for frame in 1..=40u32 {
+            let now = t0 + MS * (10 * frame);
+            let n = if frame % 5 == 0 {
+                0
+            } else if frame % 5 == 1 {
+                20
+            } else {
+                10
+            };
+            for _ in 0..n {
+                s.on_sent(now - MS * 30, seq, 1000, false);
+                seq += 1;
+            }
+            if n > 0 {
+                let o = s.on_ack(now, &[seq - n..=seq - 1]);
+                let sample = o.sample.expect("a sample");
+                longs.push((frame, sample.long_rate));
+            }
+        }
+        for (frame, long) in longs {
+            match long {
+                None => assert!(frame * 10 < 150 + 10, "none at frame {frame}"),
+                Some(rate) => {
+                    assert!(frame * 10 >= 150, "a rate at frame {frame}");
+                    assert!((rate - 1e6).abs() < 1e5, "{rate} at frame {frame}");
+                }
+            }
+        }
+        assert!(s.history.len() <= 17, "{}", s.history.len());
     }
 
     #[test]
