@@ -9,7 +9,7 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use crate::netsim::{Direction, DirectionConfig};
+use crate::netsim::{Direction, DirectionConfig, Link};
 use crate::DtlsError;
 
 /// The most latency or jitter a direction takes, in milliseconds (10 s).
@@ -97,14 +97,14 @@ impl DelayLine {
     /// The delay line of `simulation`, `None` when it simulates nothing.
     pub(crate) fn new(simulation: &NetworkSimulation) -> Option<Box<DelayLine>> {
         simulation.is_active().then(|| {
-            Box::new(DelayLine {
-                send: Direction::new(simulation.send.clone(), simulation.seed),
-                // Another stream for the other direction.
-                receive: Direction::new(
-                    simulation.receive.clone(),
-                    simulation.seed ^ 0x5DEE_CE66_D1CE_4E5B,
-                ),
-            })
+            // The link model's own pairing: what this side sends goes "up", what it receives
+            // comes "down", each seeded as `Link::directions` seeds them.
+            let link = Link {
+                up: simulation.send.clone(),
+                down: simulation.receive.clone(),
+            };
+            let (send, receive) = link.directions(simulation.seed);
+            Box::new(DelayLine { send, receive })
         })
     }
 
