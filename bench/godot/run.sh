@@ -18,8 +18,8 @@
 # made there with the openssl CLI. One Godot process measures handshakes and echo rates with the
 # implementations alternating round by round; memory per pair is measured in a fresh process per
 # implementation; system calls per echo round trip come from strace -f -c (when installed). Prints the table
-# last, keeps the whole output in bench-results/godot-<time>.txt and draws the figures as an SVG chart
-# (bench/godot/figures.svg, for the README, and bench-results/godot-<time>.svg).
+# last, keeps the whole output in bench-results/godot-<time>.txt and draws the figures as SVG charts
+# (bench/godot/figures.svg and links.svg, for docs/performance.md, and copies beside the saved output).
 # Env: SYSCALL_ROUND_TRIPS (round trips of the long strace run, default 11000).
 set -euo pipefail
 
@@ -89,6 +89,17 @@ links() { # the multiplayer benchmark on emulated links, output appended to $out
         echo "note: no link emulator at $relay (cargo build --release -p link-emulator): links skipped" | tee -a "$out"
     fi
 }
+# The emulated links as a chart (docs/performance.md): bench/godot/links.svg, and a copy next to the saved
+# output ($1).
+links_chart() {
+    local title="Emulated links, 60 frames/s: $(head -n1 "$out" | cut -d' ' -f2-3)"
+    if grep -q '^BENCH name=link_' "$out" \
+        && awk -v title="$title" -f "$here/bench_lines.awk" -f "$here/links_chart.awk" "$out" >"$work/links.svg"; then
+        cp "$work/links.svg" "$here/links.svg"
+        cp "$work/links.svg" "${1%.txt}-links.svg"
+        echo "chart: $here/links.svg"
+    fi
+}
 if [ "$links_only" = 1 ]; then
     links_extra+=(${user_opts[@]+"${user_opts[@]}"})
     links
@@ -96,6 +107,7 @@ if [ "$links_only" = 1 ]; then
     saved="$repo/bench-results/godot-links-$(date -u +%Y%m%d-%H%M%S).txt"
     cp "$out" "$saved"
     echo "saved: $saved"
+    links_chart "$saved"
     exit "$status"
 fi
 if [ "$mp_only" = 1 ]; then
@@ -155,4 +167,5 @@ if awk -v title="$title" -f "$here/bench_lines.awk" -f "$here/chart.awk" "$out" 
     cp "$work/figures.svg" "${saved%.txt}.svg"
     echo "chart: $here/figures.svg"
 fi
+links_chart "$saved"
 exit "$status"
