@@ -11,7 +11,7 @@
 #   link_<profile>_<size>m_queue_drop                % of the datagrams offered to the bottleneck queues (both
 #                                    ways) that the queues dropped
 # as BENCH lines (run.sh tabulates them), and the profile's down rate for reading the goodput against it.
-# Options: --relay=PATH (the link emulator binary; required) --profiles=lan,broadband,mobile,wifi-bad (a profile
+# Options: --relay=PATH (the link emulator binary; required) --profiles=lan,broadband,mobile,wifi-bad,10mbit (a profile
 #          may carry the emulator's overrides after colons: 10mbit:loss=0:delay=40ms) --sizes=1,8 --kinds=enet,dtls
 #          --seed=1
 extends "res://bench_tree.gd"
@@ -24,7 +24,7 @@ const STATE_EVERY := 3  # frames: 20 Hz at 60 frames/s
 const PING_EVERY := 6  # frames: 10 Hz
 const WARM_UP_FRAMES := 30
 
-const DEFAULTS := {"relay": "", "profiles": "lan,broadband,mobile,wifi-bad", "sizes": "1,8", "kinds": "enet,dtls", "seed": "1"}
+const DEFAULTS := {"relay": "", "profiles": "lan,broadband,mobile,wifi-bad,10mbit", "sizes": "1,8", "kinds": "enet,dtls", "seed": "1"}
 var failures := 0
 
 
