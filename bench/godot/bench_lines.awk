@@ -1,4 +1,4 @@
-# Shared by report.awk and chart.awk (awk -f bench_lines.awk -f report.awk FILE): reads the benchmark's
+# Shared by report.awk, chart.awk and links_chart.awk (awk -f bench_lines.awk -f report.awk FILE): reads the benchmark's
 # "BENCH name=... impl=... value=... unit=..." lines (other lines are ignored) into order[1..n] (figure names
 # in order of appearance), unit[name] and val[name, impl]; fmt() and ratio() format them.
 function fmt(v) {
@@ -6,6 +6,14 @@ function fmt(v) {
     v += 0
     if (v >= 1000 || v <= -1000) return sprintf("%.0f", v)
     return (v >= 10 || v <= -10) ? sprintf("%.1f", v) : sprintf("%.3f", v)
+}
+# Text for SVG; the smallest 1, 2 or 5 x 10^n at or above v (the top of a chart panel's scale).
+function esc(s) { gsub(/&/, "\\&amp;", s); gsub(/</, "\\&lt;", s); return s }
+function nice(v,    e, m) {
+    if (v <= 0) return 1
+    e = 1; while (e * 10 <= v) e *= 10; while (e > v) e /= 10
+    m = v / e
+    return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * e
 }
 # A multiplayer figure (mp_bench.gd: implementations enet and dtls, not plain/builtin/ours).
 function multiplayer(k) { return ((k, "enet") in val) || ((k, "dtls") in val) }

@@ -4,14 +4,6 @@
 # written on each bar, and under each figure only the ratios that mean something (meaningful() in
 # bench_lines.awk: ours/builtin, and ours/plain for the echo). Plain UDP has no handshake bar.
 # Usage: awk -v title="..." -f bench_lines.awk -f chart.awk bench-output.txt > figures.svg
-function esc(s) { gsub(/&/, "\\&amp;", s); gsub(/</, "\\&lt;", s); return s }
-# The smallest 1, 2 or 5 x 10^n at or above v (the top of a panel's scale).
-function nice(v,    e, m) {
-    if (v <= 0) return 1
-    e = 1; while (e * 10 <= v) e *= 10; while (e > v) e /= 10
-    m = v / e
-    return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * e
-}
 function shown(k, im) { return ((k, im) in val) && !(im == "plain" && k ~ /^handshake_/) }
 END {
     # The multiplayer figures (enet/dtls) are not drawn: only the packet-level ones (plain/builtin/ours).

@@ -4,13 +4,6 @@
 # goodput as a share of the bottleneck's rate (the value in Mbit/s on the bar), the state updates' p95
 # latency during the transfer, and the share of datagrams the bottleneck queues dropped.
 # Usage: awk -v title="..." -f bench_lines.awk -f links_chart.awk bench-output.txt > links.svg
-function esc(s) { gsub(/&/, "\\&amp;", s); gsub(/</, "\\&lt;", s); return s }
-function nice(v,    e, m) {
-    if (v <= 0) return 1
-    e = 1; while (e * 10 <= v) e *= 10; while (e > v) e /= 10
-    m = v / e
-    return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * e
-}
 /: down rate [0-9.]+ Mbit\/s/ {
     for (i = 1; i < NF; i++) if ($i == "rate") rate[$1 " " substr($2, 1, length($2) - 1)] = $(i + 1) + 0
 }

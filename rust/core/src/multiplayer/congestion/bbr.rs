@@ -544,73 +544,88 @@ mod tests {
         assert!(bbr.window() >= bdp, "{} against {bdp}", bbr.window());
     }
 
-    /// One acknowledgement of `bytes` sent `rtt` ago, starting a new round trip.
-    fn ack(
-        bbr: &mut Bbr,
-        now: Instant,
-        delivered: &mut u64,
-        bytes: u64,
-        rtt: Duration,
-        app_limited: bool,
-    ) {
-        ack_with(bbr, now, delivered, bytes, rtt, app_limited, None, 0);
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn ack_with(
-        bbr: &mut Bbr,
-        now: Instant,
-        delivered: &mut u64,
+    /// What one acknowledgement says in these tests: `bytes` sent `rtt` ago (that new round
+    /// trip's first), how they were sent, what it showed lost.
+    #[derive(Clone, Copy)]
+    struct Ack {
         bytes: u64,
         rtt: Duration,
         app_limited: bool,
         long_rate: Option<f64>,
         lost: u64,
-    ) {
-        let sample = RateSample {
-            delivered: bytes,
-            interval: rtt,
+    }
+
+    fn ack_of(bytes: u64, rtt: Duration) -> Ack {
+        Ack {
+            bytes,
             rtt,
+            app_limited: false,
+            long_rate: None,
+            lost: 0,
+        }
+    }
+
+    /// Feeds `a` to the model at `now`, counting its bytes into `delivered`.
+    fn feed(bbr: &mut Bbr, now: Instant, delivered: &mut u64, a: Ack) {
+        let sample = RateSample {
+            delivered: a.bytes,
+            interval: a.rtt,
+            rtt: a.rtt,
             prior_delivered: *delivered,
-            app_limited,
-            long_rate,
+            app_limited: a.app_limited,
+            long_rate: a.long_rate,
         };
-        *delivered += bytes;
-        bbr.on_ack(now, Some(sample), *delivered, bytes, bytes, lost);
+        *delivered += a.bytes;
+        bbr.on_ack(now, Some(sample), *delivered, a.bytes, a.bytes, a.lost);
+    }
+
+    /// A model after a steady 40 ms path (`run`), then fed one round trip per call.
+    struct Rounds {
+        bbr: Bbr,
+        now: Instant,
+        delivered: u64,
+    }
+
+    impl Rounds {
+        fn after_a_steady_path() -> Rounds {
+            let mut bbr = Bbr::new(MSS);
+            let now = run(&mut bbr, Instant::now(), 1_250_000.0, MS * 40, 30);
+            Rounds {
+                bbr,
+                now,
+                delivered: u64::MAX / 4,
+            }
+        }
+
+        /// One round trip 40 ms on: `bytes` acknowledged `rtt` after they left, `lost` lost.
+        fn round(&mut self, bytes: u64, rtt: Duration, lost: u64) {
+            self.now += MS * 40;
+            let now = self.now;
+            feed(
+                &mut self.bbr,
+                now,
+                &mut self.delivered,
+                Ack {
+                    lost,
+                    ..ack_of(bytes, rtt)
+                },
+            );
+        }
     }
 
     /// Round trips at `rtt` that lose `lost_share` of what they deliver, after a steady 40 ms
     /// path: whether the flight got bounded.
     fn bounded_by_loss(rtt: Duration, lost_share: f64) -> bool {
-        let mut bbr = Bbr::new(MSS);
-        let now = run(&mut bbr, Instant::now(), 1_250_000.0, MS * 40, 30);
-        let mut delivered = u64::MAX / 4;
+        let mut r = Rounds::after_a_steady_path();
         let bytes = 200_000;
-        for i in 1..=2 {
-            ack(
-                &mut bbr,
-                now + MS * 40 * i,
-                &mut delivered,
-                bytes,
-                rtt,
-                false,
-            );
+        for _ in 0..2 {
+            r.round(bytes, rtt, 0);
         }
-        assert_eq!(bbr.inflight_hi, None);
-        let lost = (bytes as f64 * lost_share) as u64;
-        for i in 3..=5 {
-            ack_with(
-                &mut bbr,
-                now + MS * 40 * i,
-                &mut delivered,
-                bytes,
-                rtt,
-                false,
-                None,
-                lost,
-            );
+        assert_eq!(r.bbr.inflight_hi, None);
+        for _ in 0..3 {
+            r.round(bytes, rtt, (bytes as f64 * lost_share) as u64);
         }
-        bbr.inflight_hi.is_some()
+        r.bbr.inflight_hi.is_some()
     }
 
     #[test]
@@ -667,13 +682,14 @@ mod tests {
         let bw = bbr.bandwidth();
         let mut delivered = u64::MAX / 4;
         for i in 1..=100 {
-            ack(
+            feed(
                 &mut bbr,
                 now + MS * 50 * i,
                 &mut delivered,
-                500,
-                MS * 40,
-                true,
+                Ack {
+                    app_limited: true,
+                    ..ack_of(500, MS * 40)
+                },
             );
         }
         assert_eq!(bbr.bandwidth(), bw);
@@ -689,15 +705,14 @@ mod tests {
         // Twice the rate over one round trip (a frame's acknowledgements counted twice), the
         // rate over the long span the path's own: not a new estimate.
         let bytes = (bw * 0.08) as u64;
-        ack_with(
+        feed(
             &mut bbr,
             now + MS * 40,
             &mut delivered,
-            bytes,
-            MS * 40,
-            false,
-            Some(bw),
-            0,
+            Ack {
+                long_rate: Some(bw),
+                ..ack_of(bytes, MS * 40)
+            },
         );
         assert!(
             bbr.bandwidth() <= bw * 1.001,
@@ -705,15 +720,11 @@ mod tests {
             bbr.bandwidth()
         );
         // With nothing to compare it with, the sample counts.
-        ack_with(
+        feed(
             &mut bbr,
             now + MS * 80,
             &mut delivered,
-            bytes,
-            MS * 40,
-            false,
-            None,
-            0,
+            ack_of(bytes, MS * 40),
         );
         assert!(
             bbr.bandwidth() > bw * 1.5,
@@ -736,18 +747,24 @@ mod tests {
             } else {
                 MS * 60 + jitter * 2
             };
-            ack(&mut bbr, now, &mut delivered, 500, rtt, true);
+            feed(
+                &mut bbr,
+                now,
+                &mut delivered,
+                Ack {
+                    app_limited: true,
+                    ..ack_of(500, rtt)
+                },
+            );
         }
         for round in 0..6u32 {
             now += MS * 60;
             let bytes = (INITIAL_PACKETS * MSS) << round;
-            ack(
+            feed(
                 &mut bbr,
                 now,
                 &mut delivered,
-                bytes,
-                MS * (60 + 10 * round),
-                false,
+                ack_of(bytes, MS * (60 + 10 * round)),
             );
         }
         bbr.mode() != Mode::Startup
@@ -767,49 +784,20 @@ mod tests {
         // 30 round trips at 40 ms losing 2.5% (a mobile link's random loss), then round trips
         // with a queue (70 ms) losing 4%: not heavy against the path's own, 12% is.
         let lossy_path_then = |queued_share: f64| {
-            let mut bbr = Bbr::new(MSS);
-            let now = run(&mut bbr, Instant::now(), 1_250_000.0, MS * 40, 30);
-            let mut delivered = u64::MAX / 4;
+            let mut r = Rounds::after_a_steady_path();
             let bytes = 200_000;
             // Two round trips without a queue or loss: the last round's queue of `run` gone.
-            for i in 1..=2 {
-                ack(
-                    &mut bbr,
-                    now + MS * 40 * i,
-                    &mut delivered,
-                    bytes,
-                    MS * 40,
-                    false,
-                );
+            for _ in 0..2 {
+                r.round(bytes, MS * 40, 0);
             }
-            for i in 3..=30 {
-                let lost = bytes / 40;
-                ack_with(
-                    &mut bbr,
-                    now + MS * 40 * i,
-                    &mut delivered,
-                    bytes,
-                    MS * 40,
-                    false,
-                    None,
-                    lost,
-                );
+            for _ in 0..28 {
+                r.round(bytes, MS * 40, bytes / 40);
             }
-            assert_eq!(bbr.inflight_hi, None);
-            let lost = (bytes as f64 * queued_share) as u64;
-            for i in 31..=33 {
-                ack_with(
-                    &mut bbr,
-                    now + MS * 40 * i,
-                    &mut delivered,
-                    bytes,
-                    MS * 70,
-                    false,
-                    None,
-                    lost,
-                );
+            assert_eq!(r.bbr.inflight_hi, None);
+            for _ in 0..3 {
+                r.round(bytes, MS * 70, (bytes as f64 * queued_share) as u64);
             }
-            bbr.inflight_hi.is_some()
+            r.bbr.inflight_hi.is_some()
         };
         assert!(!lossy_path_then(0.04));
         assert!(lossy_path_then(0.12));
@@ -819,36 +807,18 @@ mod tests {
 
     #[test]
     fn the_bound_grows_back_faster_each_round_trip() {
-        let mut bbr = Bbr::new(MSS);
-        let now = run(&mut bbr, Instant::now(), 1_250_000.0, MS * 40, 30);
-        let mut delivered = u64::MAX / 4;
+        let mut r = Rounds::after_a_steady_path();
         let bytes = 50_000;
-        for i in 1..=3 {
-            ack_with(
-                &mut bbr,
-                now + MS * 40 * i,
-                &mut delivered,
-                bytes,
-                MS * 70,
-                false,
-                None,
-                bytes / 5,
-            );
+        for _ in 0..3 {
+            r.round(bytes, MS * 70, bytes / 5);
         }
-        let bound = bbr.inflight_hi.expect("a bound");
-        for i in 4..=9 {
-            ack(
-                &mut bbr,
-                now + MS * 40 * i,
-                &mut delivered,
-                bytes,
-                MS * 70,
-                false,
-            );
+        let bound = r.bbr.inflight_hi.expect("a bound");
+        for _ in 0..6 {
+            r.round(bytes, MS * 70, 0);
         }
         // 2 + 4 + 8 + 16 + 32 + 64 packets in six round trips (the round trip that set it grew
         // it by one), where a packet a round trip gave 6.
-        let grown = bbr.inflight_hi.expect("a bound") - bound;
+        let grown = r.bbr.inflight_hi.expect("a bound") - bound;
         assert_eq!(grown, 126 * MSS, "grew {} packets", grown / MSS);
     }
 }
