@@ -1,7 +1,9 @@
 # What the benchmark scripts (bench.gd, mp_bench.gd, mp_links.gd) share: their command line (--name=value
-# user arguments after `--`, each naming a key of `opts`) and a hook run at the start of every frame
-# (MainLoop._process) while a figure at a fixed frame rate is measured.
+# user arguments after `--`, each naming a key of `opts`), a hook run at the start of every frame
+# (MainLoop._process) while a figure at a fixed frame rate is measured, and the multiplayer peer kinds to run.
 extends SceneTree
+
+const Peers = preload("res://tests/mp_peers.gd")
 
 ## The options and their defaults (strings); the script sets it before parse_options().
 var opts := {}
@@ -26,3 +28,16 @@ func parse_options(who: String) -> bool:
 			return false
 		opts[kv[0]] = kv[1]
 	return true
+
+
+## The multiplayer peer kinds of opts["kinds"] that this Godot has (a note printed for each one it has not).
+func available_kinds() -> Array:
+	var kinds := []
+	for kind in opts["kinds"].split(","):
+		if Peers.available(kind):
+			kinds.append(kind)
+		elif kind == Peers.DTLS:
+			print("note: %s skipped: %s not registered (addon not installed, or without it?)" % [kind, Peers.DTLS_CLASS])
+		else:
+			print("note: %s skipped: unknown kind" % kind)
+	return kinds

@@ -22,7 +22,6 @@
 #          on a 2-core machine whose speed drifts)
 extends "res://bench_tree.gd"
 
-const Peers = preload("res://tests/mp_peers.gd")
 const World = preload("res://tests/mp_world.gd")
 const Stats = preload("res://stats.gd")
 const LIMIT_MS := 30000  # a round that takes longer fails
@@ -42,12 +41,7 @@ func _initialize() -> void:
 func _run() -> void:
 	await process_frame  # RPC targets must be in the tree
 	var t0 := Time.get_ticks_msec()
-	var kinds := []
-	for kind in opts["kinds"].split(","):
-		if Peers.available(kind):
-			kinds.append(kind)
-		else:
-			print("note: %s skipped: %s" % [kind, "%s not registered (addon not installed, or without it?)" % Peers.DTLS_CLASS if kind == Peers.DTLS else "unknown kind"])
+	var kinds := available_kinds()
 	blob.resize(1 << 20)
 	for i in blob.size():
 		blob[i] = (i * 7) & 0xff

@@ -16,7 +16,6 @@
 #          --seed=1
 extends "res://bench_tree.gd"
 
-const Peers = preload("res://tests/mp_peers.gd")
 const World = preload("res://tests/mp_world.gd")
 const Stats = preload("res://stats.gd")
 const LIMIT_MS := 120000  # a transfer that takes longer fails
@@ -42,12 +41,7 @@ func _initialize() -> void:
 func _run() -> void:
 	await process_frame  # RPC targets must be in the tree
 	var t0 := Time.get_ticks_msec()
-	var kinds := []
-	for kind in opts["kinds"].split(","):
-		if Peers.available(kind):
-			kinds.append(kind)
-		else:
-			print("note: %s skipped (not available in this Godot)" % kind)
+	var kinds := available_kinds()
 	for profile in opts["profiles"].split(","):
 		for size_text in opts["sizes"].split(","):
 			var size := int(size_text)
