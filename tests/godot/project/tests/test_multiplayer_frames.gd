@@ -7,7 +7,7 @@
 # leaves by the peer's own means (ENet at once, ours at the frame's end or when everything received was read).
 # Also: 300 RPCs sent in one frame leave in few datagrams (the messages of a frame share them), in that frame.
 # requires-addon
-extends SceneTree
+extends "res://tests/frame_tree.gd"
 
 const Harness = preload("res://tests/harness.gd")
 const World = preload("res://tests/mp_world.gd")
@@ -18,20 +18,12 @@ const SAMPLES := 3  ## round trips per case; the median is compared
 const MAX_FRAMES := 30  ## a round trip not back within this many frames counts as lost
 
 var h := Harness.new(self)
-## Runs at the start of every frame (MainLoop._process): the world's polls, then the test's sends.
-var frame_hook := Callable()
 var _token := 0
 
 
 func _initialize() -> void:
-	Engine.max_fps = 60
+	super()  # 60 frames/s; frame_hook runs at the start of each frame: the world's polls, then the test's sends
 	h.run(_body)
-
-
-func _process(_delta: float) -> bool:
-	if frame_hook.is_valid():
-		frame_hook.call()
-	return false
 
 
 func _body() -> bool:

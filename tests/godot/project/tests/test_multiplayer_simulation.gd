@@ -7,7 +7,7 @@
 # requires-addon
 # expect-error: OpenSSLDTLSMultiplayerPeer.create_client: invalid DTLS setting: simulated send loss must be within 0..=100 percent, not 150
 # expect-error: OpenSSLDTLSMultiplayerPeer.create_server: invalid DTLS setting: simulated receive latency must be within 0..=10000 ms, not -5
-extends SceneTree
+extends "res://tests/frame_tree.gd"
 
 const Harness = preload("res://tests/harness.gd")
 const World = preload("res://tests/mp_world.gd")
@@ -18,20 +18,12 @@ const SAMPLES := 5  ## round trips per case; the median is checked
 const MAX_FRAMES := 60  ## a round trip not back within this many frames counts as lost
 
 var h := Harness.new(self)
-## Runs at the start of every frame (MainLoop._process): the world's polls, then the test's sends.
-var frame_hook := Callable()
 var _token := 0
 
 
 func _initialize() -> void:
-	Engine.max_fps = 60
+	super()  # 60 frames/s; frame_hook runs at the start of each frame: the world's polls, then the test's sends
 	h.run(_body)
-
-
-func _process(_delta: float) -> bool:
-	if frame_hook.is_valid():
-		frame_hook.call()
-	return false
 
 
 func _body() -> bool:
