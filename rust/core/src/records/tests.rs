@@ -601,9 +601,9 @@ fn packed_packets_share_datagrams_within_the_mtu_and_open_one_by_one() {
 fn prf_digest_name_is_nul_terminated() {
     use openssl::hash::MessageDigest;
 
-    use super::keys::{digest_name_param, tls1_prf};
     #[cfg(unix)]
     use super::keys::tls1_prf_named;
+    use super::keys::{digest_name_param, tls1_prf};
 
     for digest in [MessageDigest::sha256(), MessageDigest::sha384()] {
         let name = digest_name_param(digest).expect("digest name");
