@@ -57,8 +57,9 @@ const MAX_JITTER_SIGNAL: Duration = Duration::from_millis(40);
 
 /// Round-trip variation of the path itself, from the acknowledgements of packets sent while the
 /// sender had little to send (so no queue of its own moved them): a mobile link's round trips
-/// vary by tens of milliseconds with no queue at all, and twice that variation is what a round
-/// trip must grow by to show one there.
+/// vary by tens of milliseconds with no queue at all, and that variation is what a round trip
+/// must grow by at least to show one there (twice it overran the in-process 10 Mbit/s test's
+/// queue).
 #[derive(Debug, Default)]
 struct PathJitter {
     smoothed: Option<Duration>,
@@ -254,10 +255,11 @@ impl Bbr {
             self.min_rtt = Some((sample_rtt, now));
         }
         let new_round = sample.prior_delivered >= self.next_round_delivered;
-        // Whether the round trip that this acknowledgement ends sent all it had (its delay and
-        // rate then say nothing of the path's limits).
-        let ended_app_limited = std::mem::replace(&mut self.round_app_limited, true);
+        // Whether the round trip that this acknowledgement ends sent less than it could (its
+        // delay and rate then say nothing of the path's limits).
+        let ended_app_limited = self.round_app_limited;
         if new_round {
+            self.round_app_limited = true;
             self.next_round_delivered = delivered;
             self.round += 1;
             // The filter ages by round trips that filled the pipe only: a game streaming a little
@@ -269,8 +271,6 @@ impl Bbr {
                     self.bw_rounds.remove(0);
                 }
             }
-        } else {
-            self.round_app_limited = ended_app_limited;
         }
         self.round_app_limited &= sample.app_limited;
         self.round_min_rtt = Some(self.round_min_rtt.map_or(sample_rtt, |m| m.min(sample_rtt)));
@@ -299,8 +299,11 @@ impl Bbr {
         self.advance(now, in_flight);
     }
 
-    /// A round trip lost more than [`LOSS_THRESHOLD`]: the flight stays below what it was (a
-    /// drop-tail queue overflowed); otherwise the bound grows a packet per round trip.
+    /// A round trip lost more than its threshold (with a queue in sight [`LOSS_THRESHOLD`], or
+    /// [`BACKGROUND_LOSS_FACTOR`] times the path's own loss if more; without one
+    /// [`LOSS_THRESHOLD_NO_QUEUE`]): the flight stays below what it was (a drop-tail queue
+    /// overflowed); otherwise, at a round trip's end, the bound grows by 1, 2, 4... packets and
+    /// a round trip without a queue updates the path's own loss.
     fn loss_bound(&mut self, in_flight: u64, round_end: bool) {
         let queue = self.queue_seen();
         let threshold = if queue {
@@ -336,7 +339,7 @@ impl Bbr {
     }
 
     /// Whether this round trip's (or, early in it, the last one's) shortest round trip stood above
-    /// the path's by [`delay_signal`]: a queue that stayed the whole round trip.
+    /// the path's by [`PathJitter::signal`]: a queue that stayed the whole round trip.
     fn queue_seen(&self) -> bool {
         match (self.round_min_rtt.or(self.last_round_min_rtt), self.min_rtt) {
             (Some(round), Some((min, _))) => round >= min + self.jitter.signal(min),
@@ -344,14 +347,14 @@ impl Bbr {
         }
     }
 
-    /// Startup's end by delay (HyStart++'s threshold, RFC 9406 4.2: an eighth of the minimum
-    /// round trip, 4 to 16 ms): [`DELAY_ACKS`] acknowledgements in a row that waited that much
-    /// longer than the minimum, once past the first round trips. An acknowledgement covers what
-    /// arrived in one of the receiver's frames, so this is a queue seen for two frames.
-    /// Startup's per-acknowledgement queue signal: `DELAY_ACKS` round trips in a row above the last
-    /// round's lowest (the lowest ever until a round ended) by [`delay_signal`]. Not the lowest
-    /// ever: a frame-polled peer's lucky early sample made every later one look delayed (through
-    /// the link emulator's 10 Mbit/s link, 1 MiB at 2.0 Mbit/s; against the last round's, 6.4).
+    /// Startup's end by delay, per acknowledgement: [`DELAY_ACKS`] in a row (an acknowledgement
+    /// covers what arrived in one of the receiver's frames: a queue seen for two frames) whose
+    /// round trip stood above the last round's lowest (the lowest ever until a round ended) by
+    /// [`PathJitter::signal`] (HyStart++'s threshold, RFC 9406 4.2, an eighth of it within 4 to
+    /// 16 ms, or the path's own variation if more), once past the first round trips. Not the
+    /// lowest ever: a frame-polled peer's lucky early sample made every later one look delayed
+    /// (through the link emulator's 10 Mbit/s link, 1 MiB at 2.0 Mbit/s; against the last
+    /// round's, 6.4).
     fn queue_signal(&mut self, rtt: Duration) {
         let Some(min) = self.last_round_min_rtt.or(self.min_rtt.map(|(m, _)| m)) else {
             return;
