@@ -143,6 +143,11 @@ impl Outcome {
         self.state[i]
     }
 
+    /// The bulk message's bits per second.
+    fn goodput_bps(&self) -> f64 {
+        BULK as f64 * 8.0 / self.transfer.as_secs_f64()
+    }
+
     fn drop_share(&self) -> f64 {
         self.down.queue_drops as f64 / self.down.offered.max(1) as f64
     }
@@ -227,7 +232,7 @@ fn through_bottleneck(congestion_control: bool, seed: u64) -> Outcome {
          ({} messages: {:?}); {:?} since the start",
         if congestion_control { "on" } else { "off" },
         outcome.transfer,
-        BULK as f64 * 8.0 / outcome.transfer.as_secs_f64() / 1e6,
+        outcome.goodput_bps() / 1e6,
         outcome.down.queue_drops,
         outcome.down.offered,
         outcome.drop_share() * 100.0,
@@ -283,7 +288,7 @@ fn check(seed: u64, o: &Outcome) -> Result<(), String> {
             o.state_p95()
         ));
     }
-    let goodput = BULK as f64 * 8.0 / o.transfer.as_secs_f64() / 10e6;
+    let goodput = o.goodput_bps() / 10e6;
     if goodput < MIN_GOODPUT {
         return Err(format!(
             "seed {seed}: goodput {goodput:.2} of the bottleneck's rate"
@@ -352,7 +357,7 @@ fn a_transfer_after_seconds_of_state_on_a_jittery_link_starts_at_speed() {
             while world.client.recv().is_some() {}
         }
         let o = transfer(&mut world, true);
-        let share = BULK as f64 * 8.0 / o.transfer.as_secs_f64() / link.down.rate_bps as f64;
+        let share = o.goodput_bps() / link.down.rate_bps as f64;
         eprintln!(
             "seed {seed}: 1 MiB in {:?}, {share:.2} of the link",
             o.transfer
@@ -361,7 +366,7 @@ fn a_transfer_after_seconds_of_state_on_a_jittery_link_starts_at_speed() {
     }
 }
 
-/// Not a test: prints the scenario's figures through a named profile (`PROFILE=mobile SIZE=8
+/// Not a test: prints the scenario's figures through a named profile (`PROFILE=mobile
 /// cargo test --release --test congestion probe -- --ignored --nocapture`).
 #[test]
 #[ignore]
@@ -373,8 +378,8 @@ fn probe() {
         let o = transfer(&mut world, true);
         eprintln!(
             "{name} seed {seed}: {:.2} Mbit/s ({:.2} of down), drops {:.2}%, random {}, state p95 {:?}",
-            BULK as f64 * 8.0 / o.transfer.as_secs_f64() / 1e6,
-            BULK as f64 * 8.0 / o.transfer.as_secs_f64() / link.down.rate_bps as f64,
+            o.goodput_bps() / 1e6,
+            o.goodput_bps() / link.down.rate_bps as f64,
             o.drop_share() * 100.0,
             o.down.random_drops,
             o.state_p95()
