@@ -15,7 +15,9 @@ const DTLS := "dtls"
 const ENET := "enet"
 const DTLS_CLASS := "OpenSSLDTLSMultiplayerPeer"
 ## ENet's peer timeout (ms), set on each connection (both ends) so a vanished ENet peer is dropped within about
-## as long as the DTLS peer's default idle_timeout (5 s); ENet's own default is 5 to 30 s.
+## as long as the DTLS peer's default idle_timeout (5 s); ENet's own default is 5 to 30 s. With an "idle_timeout"
+## option ENet's minimum and maximum are both that long: a reliable message unacknowledged for that long drops
+## the peer (through heavy loss ENet's doubling retransmission timer can leave one unacknowledged for seconds).
 const ENET_TIMEOUT_MIN_MS := 2000
 const ENET_TIMEOUT_MAX_MS := 5000
 
@@ -55,7 +57,7 @@ func describe() -> String:
 
 
 ## A server listening on 127.0.0.1:port (0 = OS-chosen), or null (last_error / last_error_text say why).
-## options: "max_clients" (32), "idle_timeout" (dtls, seconds), "handshake_timeout" (dtls, seconds),
+## options: "max_clients" (32), "idle_timeout" (seconds; ENet: see ENET_TIMEOUT_MIN_MS), "handshake_timeout" (dtls, seconds),
 ## "max_message_size" (dtls), the SIMULATION properties (dtls).
 func make_server(port := 0, options := {}) -> MultiplayerPeer:
 	var max_clients: int = options.get("max_clients", 32)
@@ -68,7 +70,7 @@ func make_server(port := 0, options := {}) -> MultiplayerPeer:
 		if last_error != OK:
 			last_error_text = "ENetMultiplayerPeer.create_server: %s" % error_string(last_error)
 			return null
-		enet.peer_connected.connect(_enet_timeouts.bind(enet.get_instance_id()))
+		enet.peer_connected.connect(_enet_timeouts.bind(enet.get_instance_id(), options))
 		return enet
 	var peer = ClassDB.instantiate(DTLS_CLASS)  # untyped: the class may not exist when this is parsed
 	_apply(peer, options)
@@ -80,7 +82,7 @@ func make_server(port := 0, options := {}) -> MultiplayerPeer:
 
 
 ## A client dialling 127.0.0.1:port, or null. options: "hostname" ("localhost"), "trusted" (the certificate to
-## pin, default the server identity's), "unsafe" (true: TLSOptions.client_unsafe()), "idle_timeout",
+## pin, default the server identity's), "unsafe" (true: TLSOptions.client_unsafe()), "idle_timeout" (both kinds),
 ## "handshake_timeout", "max_message_size", the SIMULATION properties (dtls); certificate options mean nothing
 ## to ENet.
 func make_client(port: int, options := {}) -> MultiplayerPeer:
@@ -92,7 +94,7 @@ func make_client(port: int, options := {}) -> MultiplayerPeer:
 		if last_error != OK:
 			last_error_text = "ENetMultiplayerPeer.create_client: %s" % error_string(last_error)
 			return null
-		enet.peer_connected.connect(_enet_timeouts.bind(enet.get_instance_id()))
+		enet.peer_connected.connect(_enet_timeouts.bind(enet.get_instance_id(), options))
 		return enet
 	var peer = ClassDB.instantiate(DTLS_CLASS)  # untyped: the class may not exist when this is parsed
 	_apply(peer, options)
@@ -144,7 +146,12 @@ func _apply(peer: Object, options: Dictionary) -> void:
 			peer.set(prop, options[prop])
 
 
-static func _enet_timeouts(id: int, owner_id: int) -> void:
+static func _enet_timeouts(id: int, owner_id: int, options: Dictionary) -> void:
 	var owner := instance_from_id(owner_id) as ENetMultiplayerPeer
-	if owner != null and owner.get_peer(id) != null:
+	if owner == null or owner.get_peer(id) == null:
+		return
+	if options.has("idle_timeout"):
+		var ms := int(options.idle_timeout * 1000.0)
+		owner.get_peer(id).set_timeout(32, ms, ms)
+	else:
 		owner.get_peer(id).set_timeout(32, ENET_TIMEOUT_MIN_MS, ENET_TIMEOUT_MAX_MS)
