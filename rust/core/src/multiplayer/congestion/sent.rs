@@ -156,6 +156,10 @@ impl SentPackets {
             self.first_sent_at = now;
             self.delivered_at = now;
         }
+        if app_limited {
+            // The long rate spans busy time only ([`Self::long_rate`]).
+            self.history.clear();
+        }
         let packet = Sent {
             at: now,
             bytes,
@@ -230,7 +234,10 @@ impl SentPackets {
     }
 
     /// Records the delivered bytes at an acknowledgement now; the rate since the newest record at
-    /// least [`LONG_SPAN`] old, if any.
+    /// least [`LONG_SPAN`] old, if any. The span covers busy time only: a packet sent
+    /// `app_limited` starts it again (a span reaching back over a pause or a trickle of state
+    /// measured the game's own rate: after 200 ms of silence a transfer through a 100 MB/s relay
+    /// was capped at the 1 MB/s that span averaged, and crawled there for seconds).
     fn long_rate(&mut self, now: Instant) -> Option<f64> {
         match self.history.back_mut() {
             Some(last) if last.0 == now => last.1 = self.delivered,
@@ -359,6 +366,45 @@ mod tests {
             }
         }
         assert!(s.history.len() <= 17, "{}", s.history.len());
+    }
+
+    #[test]
+    fn the_long_rate_spans_busy_time_only() {
+        // 300 ms at 1 MB/s (10,000 bytes a 10 ms frame), 200 ms of silence, then one packet
+        // sent app-limited and 1 MB/s again: the long rate is none for a span after it and then
+        // 1 MB/s, never the average over the silence.
+        let t0 = Instant::now();
+        let mut s = SentPackets::new(t0);
+        let mut seq = 0;
+        let mut ack = |s: &mut SentPackets, at: u32, n: u64, app_limited: bool| {
+            let now = t0 + MS * at;
+            for _ in 0..n {
+                s.on_sent(now - MS * 5, seq, 1000, app_limited);
+                seq += 1;
+            }
+            s.on_ack(now, &[seq - n..=seq - 1])
+                .sample
+                .expect("a sample")
+                .long_rate
+        };
+        for frame in 1..=30 {
+            ack(&mut s, 10 * frame, 10, false);
+        }
+        assert!(ack(&mut s, 310, 10, false).is_some_and(|r| (r - 1e6).abs() < 1e5));
+        assert_eq!(
+            ack(&mut s, 510, 1, true),
+            None,
+            "restarted by the app-limited packet"
+        );
+        for frame in 52..66 {
+            assert_eq!(
+                ack(&mut s, 10 * frame, 10, false),
+                None,
+                "at {frame}: span not covered"
+            );
+        }
+        let rate = ack(&mut s, 660, 10, false).expect("the span covered");
+        assert!((rate - 1e6).abs() < 1e5, "{rate}: the busy time's rate");
     }
 
     #[test]
