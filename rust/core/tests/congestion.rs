@@ -23,7 +23,7 @@ const SERVER_ADDR: ([u8; 4], u16) = ([192, 0, 2, 1], 4433);
 const CLIENT_ADDR: ([u8; 4], u16) = ([192, 0, 2, 7], 40000);
 /// Godot's frame at 60 frames/s.
 const FRAME: Duration = Duration::from_nanos(16_666_667);
-/// The bulk message.
+/// The bulk message (the probe's may be larger).
 const BULK: usize = 1 << 20;
 /// State messages: 20 a second, this long (a timestamp and padding).
 const STATE_INTERVAL: Duration = Duration::from_millis(50);
@@ -52,6 +52,7 @@ impl World {
         let id = ecdsa_identity();
         let mp = MultiplayerConfig {
             congestion_control,
+            max_message_size: 16 << 20, // the probe's largest transfer
             ..MultiplayerConfig::default()
         };
         let t0 = Instant::now();
@@ -131,6 +132,8 @@ impl World {
 /// What one run of the scenario measured.
 #[derive(Debug)]
 struct Outcome {
+    /// The bulk message's bytes.
+    bulk: usize,
     /// From the frame the bulk message was sent to the one it was read in.
     transfer: Duration,
     frames: u64,
@@ -148,7 +151,7 @@ impl Outcome {
 
     /// The bulk message's bits per second.
     fn goodput_bps(&self) -> f64 {
-        BULK as f64 * 8.0 / self.transfer.as_secs_f64()
+        self.bulk as f64 * 8.0 / self.transfer.as_secs_f64()
     }
 
     fn drop_share(&self) -> f64 {
@@ -159,8 +162,13 @@ impl Outcome {
 /// The server sends one 1 MiB reliable message to the client, and unreliable state messages
 /// every 50 ms from the same frame on until it arrived (and for `with_state` only).
 fn transfer(world: &mut World, with_state: bool) -> Outcome {
+    transfer_of(world, with_state, BULK)
+}
+
+/// [`transfer`] of a bulk message of `len` bytes.
+fn transfer_of(world: &mut World, with_state: bool, len: usize) -> Outcome {
     let before = world.down.counters();
-    let bulk: Vec<u8> = (0..BULK).map(|i| (i % 251) as u8).collect();
+    let bulk: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
     let start = world.now;
     let start_frames = world.frames;
     let mut next_state = start;
@@ -196,13 +204,14 @@ fn transfer(world: &mut World, with_state: bool) -> Outcome {
             }
         }
         assert!(
-            world.now - start < Duration::from_secs(30),
-            "the transfer did not finish in 30 s"
+            world.now - start < Duration::from_secs(60),
+            "the transfer did not finish in 60 s"
         );
     }
     state.sort();
     let after = world.down.counters();
     Outcome {
+        bulk: len,
         transfer: delivered.unwrap_or_default(),
         frames: world.frames - start_frames,
         state,
@@ -405,16 +414,19 @@ fn a_fast_polled_transfer_and_one_after_a_pause_run_at_the_links_rate() {
     }
 }
 
-/// Not a test: prints the scenario's figures through a named profile (`PROFILE=mobile
-/// cargo test --release --test congestion probe -- --ignored --nocapture`).
+/// Not a test: prints the scenario's figures through a named profile, for a bulk message of
+/// `MIB` MiB (1 by default; `PROFILE=mobile MIB=8 cargo test --release --test congestion probe --
+/// --ignored --nocapture`).
 #[test]
 #[ignore]
 fn probe() {
     let name = std::env::var("PROFILE").unwrap_or_else(|_| "mobile".into());
     let link = Link::parse(&name).expect("a profile");
+    let mib: usize = std::env::var("MIB").map_or(1, |m| m.parse().expect("MIB: a number"));
+    assert!((1..=16).contains(&mib), "MIB: 1 to 16");
     for seed in SEEDS {
         let mut world = World::new(&link, true, seed);
-        let o = transfer(&mut world, true);
+        let o = transfer_of(&mut world, true, mib << 20);
         eprintln!(
             "{name} seed {seed}: {:.2} Mbit/s ({:.2} of down), drops {:.2}%, random {}, state p95 {:?}",
             o.goodput_bps() / 1e6,
