@@ -57,8 +57,8 @@ func describe() -> String:
 
 
 ## A server listening on 127.0.0.1:port (0 = OS-chosen), or null (last_error / last_error_text say why).
-## options: "max_clients" (32), "idle_timeout" (seconds; ENet: see ENET_TIMEOUT_MIN_MS), "handshake_timeout" (dtls, seconds),
-## "max_message_size" (dtls), the SIMULATION properties (dtls).
+## options: "max_clients" (32), "idle_timeout" (seconds; ENet: see ENET_TIMEOUT_MIN_MS), "handshake_timeout"
+## (dtls, seconds), "max_message_size" (dtls), the SIMULATION properties (dtls).
 func make_server(port := 0, options := {}) -> MultiplayerPeer:
 	var max_clients: int = options.get("max_clients", 32)
 	if not _check_kind():
