@@ -8,7 +8,7 @@ ADDON := addons/openssl_dtls
 LIB := target/platforms/bin/libopenssl_dtls.linux.x86_64.so
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 
-.PHONY: windows-test arm64-test linux-test addon docs test test-deps lint rust-test godot-test fuzz-smoke fuzz soak demo bench clean platform-test dist
+.PHONY: windows-test arm64-test linux-test addon floor-addon docs test test-deps lint rust-test godot-test fuzz-smoke fuzz soak demo bench clean platform-test dist
 
 ## Build the Linux x86_64 library that ships (zig against glibc 2.28, stripped: the same file
 ## `make dist` zips, so the Godot tests run on it) into addons/openssl_dtls/bin/ under the name the
@@ -18,6 +18,15 @@ addon:
 	scripts/build-platform.sh linux.x86_64 >/dev/null
 	mkdir -p $(ADDON)/bin
 	cp $(LIB) $(ADDON)/bin/libopenssl_dtls.linux.x86_64.so
+
+## The benchmark's floor peers (rust/godot/src/floor/: no handshake, no encryption, never shipped) with
+## the rest of the addon, native, in an addon folder of their own for `bench/godot/run.sh --floor`.
+FLOOR_ADDON := target/floor-addon
+floor-addon:
+	$(CARGO) build --release -p openssl-dtls-godot --features floor-peers
+	mkdir -p $(FLOOR_ADDON)/bin
+	cp $(ADDON)/openssl_dtls.gdextension $(FLOOR_ADDON)/
+	cp target/release/libopenssl_dtls.so $(FLOOR_ADDON)/bin/libopenssl_dtls.linux.x86_64.so
 
 ## The API reference in docs/api/ (Markdown) from the classes' doc comments: Godot's --doctool XML of the
 ## addon just built, converted by c3-godot-docs-gen (pinned in scripts/docs/requirements.txt). Commit the
@@ -59,6 +68,7 @@ test-deps:
 lint:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --profile test-release --workspace --all-targets -- -D warnings
+	$(CARGO) clippy --profile test-release -p openssl-dtls-godot --features floor-peers -- -D warnings
 
 rust-test:
 	$(CARGO) test --profile test-release --workspace
@@ -91,11 +101,13 @@ soak:
 demo: addon
 	scripts/run-demo.sh
 
-## Benchmarks (figures, not pass/fail).
-bench: addon
+## Benchmarks (figures, not pass/fail); last, the floor: what any GDExtension peer pays (bench/godot/README.md).
+bench: addon floor-addon
 	$(CARGO) run --release -p openssl-dtls-core --example core_bench
+	$(CARGO) run --release -p openssl-dtls-core --example mp_throughput
 	$(CARGO) build --release -p link-emulator
 	bench/godot/run.sh
+	bench/godot/run.sh --addon $(FLOOR_ADDON) --floor
 
 clean:
 	$(CARGO) clean

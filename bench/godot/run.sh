@@ -2,7 +2,7 @@
 # Runs the GDScript DTLS benchmark side by side: plain PacketPeerUDP, Godot's built-in DTLS and ours; then the
 # multiplayer benchmark (project/mp_bench.gd): OpenSSLDTLSMultiplayerPeer against plain ENetMultiplayerPeer.
 #
-# Usage: bench/godot/run.sh [--addon DIR] [--quick] [--mp-only | --links-only] [-- BENCH_OPTIONS...]
+# Usage: bench/godot/run.sh [--addon DIR] [--quick] [--mp-only | --links-only | --floor] [-- BENCH_OPTIONS...]
 #   --addon DIR  addon folder to benchmark (default: addons/openssl_dtls of this repo, or $OPENSSL_DTLS_ADDON);
 #                without a built addon "ours" is skipped with a note.
 #   --quick      fewer/shorter rounds (a smoke run of the whole pipeline in ~20 s).
@@ -10,6 +10,9 @@
 #                its output saved but no chart drawn.
 #   --links-only only the multiplayer benchmark on emulated links (mp_links.gd; BENCH_OPTIONS go to it, e.g.
 #                --profiles=mobile --sizes=1), saved likewise.
+#   --floor      the floor: echo (plain, floor, ours) and multiplayer rates (enet, floor, dtls) with the floor peers
+#                of an addon built with the `floor-peers` feature (`make floor-addon`: --addon target/floor-addon),
+#                which do no work of their own (bench/godot/README.md); a table of the ratios, saved likewise.
 #   BENCH_OPTIONS are passed to bench.gd (see the top of bench/godot/project/bench.gd), e.g. --rounds=9.
 # Env: GODOT (a Godot 4 binary, else scripts/provision-godot.sh provides one); LINK_EMULATOR (the link emulator
 # binary, default target/release/link-emulator: `make bench` builds it; without it the links are skipped).
@@ -31,12 +34,14 @@ mp_extra=()
 links_extra=()
 mp_only=0
 links_only=0
+floor_only=0
 user_opts=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --addon) addon="$2"; shift 2 ;;
         --mp-only) mp_only=1; shift ;;
         --links-only) links_only=1; shift ;;
+        --floor) floor_only=1; shift ;;
         --quick) extra+=(--rounds=3 --handshakes=10 --echo-rounds=3 --echo-seconds=0.2 --pairs=200); mp_extra+=(--rounds=2 --seconds=0.3); links_extra+=(--profiles=broadband --sizes=1); shift ;;
         --) shift; extra+=("$@"); user_opts=("$@"); break ;;
         -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -108,6 +113,19 @@ if [ "$links_only" = 1 ]; then
     cp "$out" "$saved"
     echo "saved: $saved"
     links_chart "$saved"
+    exit "$status"
+fi
+if [ "$floor_only" = 1 ]; then
+    # The floor peers beside plain UDP / ENet and ours, in the same processes as ever (rounds alternating).
+    bench --phases=echo --impls=plain,floor,ours "${extra[@]}"
+    timeout 900 "${godot[@]}" --headless --path "$project" -s res://mp_bench.gd -- --figures=rpc,reliable,burst \
+        --kinds=enet,floor,dtls "${mp_extra[@]}" 2>&1 | tee -a "$out" || status=1
+    echo
+    awk -f "$here/bench_lines.awk" -f "$here/floor.awk" "$out" | tee -a "$out"
+    mkdir -p "$repo/bench-results"
+    saved="$repo/bench-results/godot-floor-$(date -u +%Y%m%d-%H%M%S).txt"
+    cp "$out" "$saved"
+    echo "saved: $saved"
     exit "$status"
 fi
 if [ "$mp_only" = 1 ]; then

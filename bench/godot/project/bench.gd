@@ -95,7 +95,7 @@ func _load_certs() -> Dictionary:
 
 # Runs one warm-up round per implementation, then the rounds, each implementation once per round in an
 # order rotated by the round number; reports each implementation's median over rounds, then for ours
-# against each other implementation the median of the per-round ratios.
+# against each other implementation (and the floor against plain) the median of the per-round ratios.
 func _figure(name: String, unit: String, impls: Array, rounds: int, round_fn: Callable) -> void:
 	print("== %s (%s), %d rounds" % [name, unit, rounds])
 	for kind in impls:
@@ -110,13 +110,15 @@ func _figure(name: String, unit: String, impls: Array, rounds: int, round_fn: Ca
 	var medians := {}
 	for kind in impls:
 		medians[kind] = _report(name, kind, samples[kind], unit)
-	for base in [Impls.BUILTIN, Impls.PLAIN]:
-		if medians.get(Impls.OURS, -1.0) > 0 and medians.get(base, -1.0) > 0:
-			var ratios := Stats.round_ratios(samples[Impls.OURS], samples[base])
+	for pair in [[Impls.OURS, Impls.BUILTIN], [Impls.OURS, Impls.PLAIN], [Impls.OURS, Impls.FLOOR], [Impls.FLOOR, Impls.PLAIN]]:
+		var kind: String = pair[0]
+		var base: String = pair[1]
+		if medians.get(kind, -1.0) > 0 and medians.get(base, -1.0) > 0:
+			var ratios := Stats.round_ratios(samples[kind], samples[base])
 			var paired := Stats.median(ratios)
-			print("   %-16s ours/%s = %.2f (median of the %d rounds' ratios; ratio of the medians %.2f)" % [
-				name, base, paired, rounds, medians[Impls.OURS] / medians[base]])
-			Stats.bench_line(name, "%s/%s" % [Impls.OURS, base], paired, "ratio", ratios)
+			print("   %-16s %s/%s = %.2f (median of the %d rounds' ratios; ratio of the medians %.2f)" % [
+				name, kind, base, paired, rounds, medians[kind] / medians[base]])
+			Stats.bench_line(name, "%s/%s" % [kind, base], paired, "ratio", ratios)
 
 
 # Prints the median of one figure (readable, then the BENCH line) and returns it; a failed round (-1)

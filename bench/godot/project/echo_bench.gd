@@ -13,7 +13,8 @@ const Impls = preload("res://impls.gd")
 const Listener = preload("res://listener.gd")
 const LOOP := "res://echo_loop.gd"
 ## The peer class each implementation's loop is typed with.
-const PEER_CLASS := {Impls.PLAIN: "PacketPeerUDP", Impls.BUILTIN: "PacketPeerDTLS", Impls.OURS: "OpenSSLPacketPeerDTLS"}
+const PEER_CLASS := {Impls.PLAIN: "PacketPeerUDP", Impls.BUILTIN: "PacketPeerDTLS", Impls.OURS: "OpenSSLPacketPeerDTLS",
+	Impls.FLOOR: "OpenSSLFloorPacketPeer"}
 static var loops := {}
 
 
@@ -45,7 +46,7 @@ static func run_round(kind: String, key: CryptoKey, cert: X509Certificate, size:
 	if loop == null:
 		listener.stop()
 		return -1.0
-	var result: Array = loop.run(client, peer, listener.udp_server, Impls.is_dtls(kind), size, inflight,
+	var result: Array = loop.run(client, peer, listener.udp_server, Impls.is_polled(kind), size, inflight,
 		seconds, count)
 	listener.close_session(client, peer)
 	listener.stop()

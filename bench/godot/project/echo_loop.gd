@@ -6,7 +6,7 @@
 extends RefCounted
 
 
-func run(c: PacketPeer, s: PacketPeer, udp_server: UDPServer, dtls: bool, size: int, inflight: int,
+func run(c: PacketPeer, s: PacketPeer, udp_server: UDPServer, polled: bool, size: int, inflight: int,
 		seconds: float, count: int) -> Array:
 	var payload := PackedByteArray()
 	payload.resize(size)
@@ -21,10 +21,10 @@ func run(c: PacketPeer, s: PacketPeer, udp_server: UDPServer, dtls: bool, size: 
 	var iter := 0
 	var now := t0
 	while true:
-		if dtls:
+		if polled:
 			c.call("poll")
 		udp_server.poll()
-		if dtls:
+		if polled:
 			s.call("poll")
 		while s.get_available_packet_count() > 0:
 			s.put_packet(s.get_packet())

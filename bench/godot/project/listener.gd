@@ -27,7 +27,7 @@ func _init(p_kind: String, key: CryptoKey, cert: X509Certificate, max_pending :=
 
 ## Polls the UDPServer and returns the server-side peers of new connections: for DTLS the peers that
 ## take_connection returns in STATUS_HANDSHAKING (cookie-round peers are dropped), for plain the
-## PacketPeerUDPs (their first datagram, the client's hello, consumed).
+## PacketPeerUDPs (their first datagram, the client's hello, consumed), for floor those wrapped.
 func accept() -> Array:
 	var out := []
 	udp_server.poll()
@@ -35,7 +35,7 @@ func accept() -> Array:
 		var udp: PacketPeerUDP = udp_server.take_connection()
 		if server == null:
 			udp.get_packet()
-			out.append(udp)
+			out.append(Impls.as_peer(kind, udp))
 		else:
 			var peer = server.take_connection(udp)
 			if peer.get_status() == Impls.HANDSHAKING:

@@ -63,7 +63,8 @@ func _run() -> void:
 	quit(0 if failures == 0 else 1)
 
 
-# A warm-up round per kind, then the rounds, kinds alternating (order rotated); the median per kind, and dtls/enet.
+# A warm-up round per kind, then the rounds, kinds alternating (order rotated); the median per kind, and dtls/enet
+# (with the floor kind also dtls/floor and floor/enet).
 func _figure(name: String, unit: String, kinds: Array, round_fn: Callable) -> void:
 	print("== %s (%s), %s rounds" % [name, unit, opts["rounds"]])
 	for kind in kinds:
@@ -86,12 +87,15 @@ func _figure(name: String, unit: String, kinds: Array, round_fn: Callable) -> vo
 		medians[kind] = Stats.median(samples[kind])
 		print("   %-16s %-6s %10s %-5s (rounds: %s)" % [name, kind, Stats.fmt(medians[kind]), unit, ", ".join(samples[kind].map(Stats.fmt))])
 		Stats.bench_line(name, kind, medians[kind], unit, samples[kind])
-	if medians.has(Peers.DTLS) and medians.has(Peers.ENET) and medians[Peers.ENET] > 0:
-		var ratios := Stats.round_ratios(samples[Peers.DTLS], samples[Peers.ENET])
-		var paired := Stats.median(ratios)
-		print("   %-16s dtls/enet = %.2f (median of the rounds' ratios; ratio of the medians %.2f)" % [
-			name, paired, medians[Peers.DTLS] / medians[Peers.ENET]])
-		Stats.bench_line(name, "dtls/enet", paired, "ratio", ratios)
+	for pair in [[Peers.DTLS, Peers.ENET], [Peers.DTLS, Peers.FLOOR], [Peers.FLOOR, Peers.ENET]]:
+		var kind: String = pair[0]
+		var base: String = pair[1]
+		if medians.has(kind) and medians.has(base) and medians[base] > 0:
+			var ratios := Stats.round_ratios(samples[kind], samples[base])
+			var paired := Stats.median(ratios)
+			print("   %-16s %s/%s = %.2f (median of the rounds' ratios; ratio of the medians %.2f)" % [
+				name, kind, base, paired, medians[kind] / medians[base]])
+			Stats.bench_line(name, "%s/%s" % [kind, base], paired, "ratio", ratios)
 
 
 # A server and one connected client of that kind (through a relay when asked), or null.

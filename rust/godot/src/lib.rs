@@ -13,6 +13,8 @@ mod class_enum;
 #[cfg(test)]
 mod docs_xml;
 mod dtls_server;
+#[cfg(feature = "floor-peers")]
+mod floor;
 mod godot_logger;
 mod godot_pem;
 mod godot_trust;

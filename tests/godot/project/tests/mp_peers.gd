@@ -3,7 +3,9 @@
 #   "dtls": OpenSSLDTLSMultiplayerPeer (the addon; ECDSA identity from OpenSSLDTLSCertificates, the client
 #           pinning it with TLSOptions.client(cert) and host name "localhost"), the default;
 #   "enet": ENetMultiplayerPeer, plain ENet without encryption (Debian's Godot has no ENet DTLS): only to check
-#           the scripts themselves and as the benchmark's baseline.
+#           the scripts themselves and as the benchmark's baseline;
+#   "floor": OpenSSLFloorMultiplayerPeer (an addon built with the `floor-peers` feature, `make bench-floor`): server
+#           and clients of one process handing packets over in memory, the benchmark's floor; options are ignored.
 # The kind comes from the environment variable MP_PEER_KIND, or a user argument --mp-kind=KIND (after `--`);
 # e.g. `MP_PEER_KIND=enet scripts/run-godot-tests.sh test_multiplayer_rpc`. When the dtls kind is asked for and
 # OpenSSLDTLSMultiplayerPeer is not registered, make_server/make_client return null with last_error_text set:
@@ -14,6 +16,8 @@ extends RefCounted
 const DTLS := "dtls"
 const ENET := "enet"
 const DTLS_CLASS := "OpenSSLDTLSMultiplayerPeer"
+const FLOOR := "floor"
+const FLOOR_CLASS := "OpenSSLFloorMultiplayerPeer"
 ## ENet's peer timeout (ms), set on each connection (both ends) so a vanished ENet peer is dropped within about
 ## as long as the DTLS peer's default idle_timeout (5 s); ENet's own default is 5 to 30 s. With an "idle_timeout"
 ## option ENet's minimum and maximum are both that long: a reliable message unacknowledged for that long drops
@@ -42,7 +46,8 @@ static func requested_kind() -> String:
 
 ## Whether peers of that kind can be made in this Godot.
 static func available(p_kind: String) -> bool:
-	return p_kind == ENET or (p_kind == DTLS and ClassDB.class_exists(DTLS_CLASS))
+	return p_kind == ENET or (p_kind == DTLS and ClassDB.class_exists(DTLS_CLASS)) \
+		or (p_kind == FLOOR and ClassDB.class_exists(FLOOR_CLASS))
 
 
 func _init(p_kind := "") -> void:
@@ -72,6 +77,8 @@ func make_server(port := 0, options := {}) -> MultiplayerPeer:
 			return null
 		enet.peer_connected.connect(_enet_timeouts.bind(enet.get_instance_id(), options))
 		return enet
+	if kind == FLOOR:
+		return _floor("create_server", [port])
 	var peer = ClassDB.instantiate(DTLS_CLASS)  # untyped: the class may not exist when this is parsed
 	_apply(peer, options)
 	last_error = peer.create_server(port, TLSOptions.server(identity.key, identity.certificate), max_clients, "127.0.0.1")
@@ -96,6 +103,8 @@ func make_client(port: int, options := {}) -> MultiplayerPeer:
 			return null
 		enet.peer_connected.connect(_enet_timeouts.bind(enet.get_instance_id(), options))
 		return enet
+	if kind == FLOOR:
+		return _floor("create_client", ["127.0.0.1", port])
 	var peer = ClassDB.instantiate(DTLS_CLASS)  # untyped: the class may not exist when this is parsed
 	_apply(peer, options)
 	var tls: TLSOptions
@@ -124,12 +133,26 @@ static func new_identity(host_names := PackedStringArray(["localhost", "127.0.0.
 	return ClassDB.class_call_static("OpenSSLDTLSCertificates", "generate_self_signed", host_names)
 
 
+## A floor peer made by its method (create_server or create_client) with args, or null.
+func _floor(method: String, args: Array) -> MultiplayerPeer:
+	var peer = ClassDB.instantiate(FLOOR_CLASS)
+	last_error = peer.callv(method, args)
+	if last_error != OK:
+		last_error_text = "%s.%s: %s" % [FLOOR_CLASS, method, error_string(last_error)]
+		return null
+	return peer
+
+
 func _check_kind() -> bool:
 	last_error = OK
 	last_error_text = ""
-	if kind != ENET and kind != DTLS:
+	if kind != ENET and kind != DTLS and kind != FLOOR:
 		last_error = ERR_INVALID_PARAMETER
 		last_error_text = "unknown peer kind %s (MP_PEER_KIND / --mp-kind: dtls or enet)" % kind
+		return false
+	if kind == FLOOR and not ClassDB.class_exists(FLOOR_CLASS):
+		last_error = ERR_UNAVAILABLE
+		last_error_text = "%s is not registered (an addon built with the floor-peers feature)" % FLOOR_CLASS
 		return false
 	if kind == DTLS and not ClassDB.class_exists(DTLS_CLASS):
 		last_error = ERR_UNAVAILABLE
