@@ -560,6 +560,13 @@ impl RenetClient {
     }
 
     pub fn get_packets_to_send(&mut self) -> Vec<Payload> {
+        self.get_packets_to_send_reusing(&mut Vec::new())
+    }
+
+    // PATCHED (openssl-dtls): `get_packets_to_send` serialising each packet into a buffer taken from
+    // `spare` (buffers of earlier packets, handed back by the caller), not into a stack buffer then
+    // copied into a new one: no allocation and one copy less per packet.
+    pub fn get_packets_to_send_reusing(&mut self, spare: &mut Vec<Payload>) -> Vec<Payload> {
         let mut packets: Vec<Packet> = vec![];
         if self.is_disconnected() {
             return vec![];
@@ -666,11 +673,16 @@ impl RenetClient {
             }
         }
 
-        let mut buffer = [0u8; 1400];
+        const MAX_SERIALIZED: usize = 1400;
         let mut serialized_packets = Vec::with_capacity(packets.len());
         let mut bytes_sent: u64 = 0;
         for packet in packets {
-            let mut oct = OctetsMut::with_slice(&mut buffer);
+            let mut buffer = spare.pop().unwrap_or_default();
+            // A buffer handed back is as long as its last packet: only the rest is zeroed.
+            if buffer.len() < MAX_SERIALIZED {
+                buffer.resize(MAX_SERIALIZED, 0);
+            }
+            let mut oct = OctetsMut::with_slice(&mut buffer[..MAX_SERIALIZED]);
             let len = match packet.to_bytes(&mut oct) {
                 Err(err) => {
                     self.disconnect_with_reason(DisconnectReason::PacketSerialization(err));
@@ -680,7 +692,8 @@ impl RenetClient {
             };
 
             bytes_sent += len as u64;
-            serialized_packets.push(buffer[..len].to_vec());
+            buffer.truncate(len);
+            serialized_packets.push(buffer);
         }
 
         self.stats.sent_packets(serialized_packets.len() as u64, bytes_sent);
@@ -772,6 +785,33 @@ impl RenetClient {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // PATCHED (openssl-dtls): packets serialised into reused buffers are the same bytes.
+    #[test]
+    fn packets_serialised_into_reused_buffers_are_the_same() {
+        let sent = |reuse: bool| {
+            let mut connection = RenetClient::new(ConnectionConfig::default());
+            connection.set_connected();
+            connection.send_message(DefaultChannel::ReliableOrdered, vec![7u8; 5000]);
+            connection.send_message(DefaultChannel::Unreliable, vec![9u8; 30]);
+            connection.process_packet(&{
+                let mut other = RenetClient::new(ConnectionConfig::default());
+                other.set_connected();
+                other.send_message(DefaultChannel::ReliableOrdered, vec![1u8; 10]);
+                other.get_packets_to_send().remove(0)
+            });
+            if reuse {
+                // Dirty buffers, longer and shorter than a packet.
+                let mut spare = vec![vec![0xAA; 2000], vec![0x55; 3], Vec::new(), vec![0xFF; 1400]];
+                connection.get_packets_to_send_reusing(&mut spare)
+            } else {
+                connection.get_packets_to_send()
+            }
+        };
+        let (plain, reused) = (sent(false), sent(true));
+        assert_eq!(plain.len(), 6, "4 slices, the small message, an ack");
+        assert_eq!(plain, reused);
+    }
 
     #[test]
     fn pending_acks() {
