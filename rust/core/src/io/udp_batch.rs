@@ -108,9 +108,13 @@ impl BatchSocket {
         self.socket.connect(self.wire(to))
     }
 
-    /// Receives what waits (at most one batch of buffers), handing each datagram with its
-    /// source to `handle`; returns how many, 0 when nothing waits.
-    pub(crate) fn recv(&mut self, mut handle: impl FnMut(SocketAddr, &[u8])) -> io::Result<usize> {
+    /// Receives what waits (at most one batch of buffers), handing each run of datagrams from
+    /// one source (one datagram, or a GRO run) with that source to `handle`; returns how many
+    /// datagrams, 0 when nothing waits.
+    pub(crate) fn recv(
+        &mut self,
+        mut handle: impl FnMut(SocketAddr, Received<'_>),
+    ) -> io::Result<usize> {
         #[cfg(target_os = "linux")]
         if let Calls::Batched { state, meta } = &mut self.calls {
             return recv_batched(&self.socket, state, meta, &mut self.bufs, handle);
@@ -122,7 +126,13 @@ impl BatchSocket {
                 break;
             };
             match self.socket.recv_from(buf) {
-                Ok((n, from)) => handle(plain(from), &buf[..n]),
+                Ok((n, from)) => handle(
+                    plain(from),
+                    Received {
+                        data: &buf[..n],
+                        stride: n.max(1),
+                    },
+                ),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 // What came before counts; the error shows at the next call.
                 Err(_) if count > 0 => break,
@@ -214,15 +224,30 @@ fn offloads(socket: &UdpSocket) -> (Calls, usize, usize) {
     (Calls::Single, 1, 1)
 }
 
-/// One `recvmmsg` into `bufs` (GRO runs split at their stride), each datagram to `handle`;
-/// returns how many.
+/// Datagrams received from one source: one, or a GRO run of them, each `stride` bytes but the
+/// last (which may be shorter).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Received<'a> {
+    data: &'a [u8],
+    stride: usize,
+}
+
+impl<'a> Received<'a> {
+    /// The datagrams, in the order they came.
+    pub(crate) fn datagrams(self) -> std::slice::Chunks<'a, u8> {
+        self.data.chunks(self.stride)
+    }
+}
+
+/// One `recvmmsg` into `bufs`, each buffer's run of datagrams (one, or a GRO run) to `handle`;
+/// returns how many datagrams.
 #[cfg(target_os = "linux")]
 fn recv_batched(
     socket: &UdpSocket,
     state: &UdpSocketState,
     meta: &mut [RecvMeta],
     bufs: &mut [Vec<u8>],
-    mut handle: impl FnMut(SocketAddr, &[u8]),
+    mut handle: impl FnMut(SocketAddr, Received<'_>),
 ) -> io::Result<usize> {
     let mut slices: Vec<std::io::IoSliceMut<'_>> = bufs
         .iter_mut()
@@ -243,10 +268,9 @@ fn recv_batched(
         } else {
             meta.stride
         };
-        for datagram in data.chunks(stride) {
-            handle(from, datagram);
-            count += 1;
-        }
+        let run = Received { data, stride };
+        count += run.datagrams().len();
+        handle(from, run);
     }
     Ok(count)
 }
@@ -274,7 +298,7 @@ mod tests {
         let mut got = Vec::new();
         let started = Instant::now();
         while got.len() < count && started.elapsed() < Duration::from_secs(5) {
-            to.recv(|from, d| got.push((from, d.to_vec())))
+            to.recv(|from, run| got.extend(run.datagrams().map(|d| (from, d.to_vec()))))
                 .expect("receive");
             std::thread::yield_now();
         }

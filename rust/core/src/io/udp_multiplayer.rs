@@ -229,9 +229,13 @@ impl UdpMultiplayer {
         let host = &mut self.host;
         let mut delay = self.delay.as_deref_mut();
         while read < MAX_DATAGRAMS_PER_POLL {
-            match self.socket.recv(|from, d| match delay.as_mut() {
-                Some(line) => line.receive.offer(now, (from, d.to_vec())),
-                None => host.handle_datagram(now, from, d),
+            match self.socket.recv(|from, run| match delay.as_mut() {
+                Some(line) => {
+                    for d in run.datagrams() {
+                        line.receive.offer(now, (from, d.to_vec()));
+                    }
+                }
+                None => host.handle_datagrams(now, from, run.datagrams()),
             }) {
                 Ok(0) => break,
                 Ok(n) => {

@@ -281,6 +281,36 @@ impl MultiplayerHost {
         self.config.max_message_size
     }
 
+    /// [`MultiplayerHost::handle_datagram`] of datagrams that came one after the other from one
+    /// source (a GRO run): the connection is looked up once for the run, not per datagram.
+    pub fn handle_datagrams<'a>(
+        &mut self,
+        now: Instant,
+        from: SocketAddr,
+        mut datagrams: impl Iterator<Item = &'a [u8]>,
+    ) {
+        let mut changed = false;
+        if let Some(link) = self.links.get_mut(&from) {
+            let before = link.state();
+            if before != LinkState::Over {
+                for datagram in datagrams.by_ref() {
+                    link.handle_datagram(now, datagram, &mut self.inbox);
+                    if link.state() != before || link.awaits_admission() {
+                        changed = true;
+                        break;
+                    }
+                }
+            }
+        }
+        if changed {
+            self.update(now);
+        }
+        // A connection that changed state, or none: each of the rest as if it came alone.
+        for datagram in datagrams {
+            self.handle_datagram(now, from, datagram);
+        }
+    }
+
     /// A datagram from `from`.
     pub fn handle_datagram(&mut self, now: Instant, from: SocketAddr, datagram: &[u8]) {
         if let Some(link) = self.links.get_mut(&from) {
