@@ -94,6 +94,13 @@ links() { # the multiplayer benchmark on emulated links, output appended to $out
         echo "note: no link emulator at $relay (cargo build --release -p link-emulator): links skipped" | tee -a "$out"
     fi
 }
+# Keeps the output as bench-results/godot$1-<time>.txt (git-ignored); $saved names it.
+save() {
+    mkdir -p "$repo/bench-results"
+    saved="$repo/bench-results/godot$1-$(date -u +%Y%m%d-%H%M%S).txt"
+    cp "$out" "$saved"
+    echo "saved: $saved"
+}
 # The emulated links as a chart (docs/performance.md): bench/godot/links.svg, and a copy next to the saved
 # output ($1).
 links_chart() {
@@ -108,10 +115,7 @@ links_chart() {
 if [ "$links_only" = 1 ]; then
     links_extra+=(${user_opts[@]+"${user_opts[@]}"})
     links
-    mkdir -p "$repo/bench-results"
-    saved="$repo/bench-results/godot-links-$(date -u +%Y%m%d-%H%M%S).txt"
-    cp "$out" "$saved"
-    echo "saved: $saved"
+    save "-links"
     links_chart "$saved"
     exit "$status"
 fi
@@ -122,20 +126,14 @@ if [ "$floor_only" = 1 ]; then
         --kinds=enet,floor,dtls "${mp_extra[@]}" 2>&1 | tee -a "$out" || status=1
     echo
     awk -f "$here/bench_lines.awk" -f "$here/floor.awk" "$out" | tee -a "$out"
-    mkdir -p "$repo/bench-results"
-    saved="$repo/bench-results/godot-floor-$(date -u +%Y%m%d-%H%M%S).txt"
-    cp "$out" "$saved"
-    echo "saved: $saved"
+    save "-floor"
     exit "$status"
 fi
 if [ "$mp_only" = 1 ]; then
     # Only the multiplayer figures: the options after -- are mp_bench.gd's.
     mp_extra+=(${user_opts[@]+"${user_opts[@]}"})
     timeout 900 "${godot[@]}" --headless --path "$project" -s res://mp_bench.gd -- "${mp_extra[@]}" 2>&1 | tee -a "$out" || status=1
-    mkdir -p "$repo/bench-results"
-    saved="$repo/bench-results/godot-mp-$(date -u +%Y%m%d-%H%M%S).txt"
-    cp "$out" "$saved"
-    echo "saved: $saved"
+    save "-mp"
     exit "$status"
 fi
 bench --phases=handshake,echo "${extra[@]}"
@@ -174,10 +172,7 @@ errors=$(grep -cE 'SCRIPT ERROR|ERROR:' "$out" || true)
 [ "$errors" -eq 0 ] || echo "warning: $errors engine error line(s) in the output above"
 echo
 awk -f "$here/bench_lines.awk" -f "$here/report.awk" "$out" | tee -a "$out"
-mkdir -p "$repo/bench-results"
-saved="$repo/bench-results/godot-$(date -u +%Y%m%d-%H%M%S).txt"
-cp "$out" "$saved"
-echo "saved: $saved"
+save ""
 # The figures as a chart (docs/performance.md): bench/godot/figures.svg, and a copy next to the saved output.
 title="OpenSSL DTLS for Godot: $(head -n1 "$out" | cut -d' ' -f2-3), headless Godot, 127.0.0.1 (higher is better for rt/s)"
 if awk -v title="$title" -f "$here/bench_lines.awk" -f "$here/chart.awk" "$out" >"$work/figures.svg"; then

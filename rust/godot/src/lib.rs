@@ -23,6 +23,7 @@ mod multiplayer_peer;
 mod nullable;
 mod packet_peer_dtls;
 mod peer_snapshot;
+mod put_buffer;
 mod status_enum;
 mod tuning;
 mod udp_transport;

@@ -29,6 +29,7 @@ use crate::handed_out::HandedOut;
 use crate::nullable::Nullable;
 use crate::packet_peer_dtls::OpenSSLPacketPeerDtls;
 use crate::peer_snapshot::Snapshot;
+use crate::put_buffer::packet_from_godot;
 use crate::tuning::tuned_class;
 use crate::{auth_args, godot_pem, godot_trust, misuse, tuning};
 
@@ -177,21 +178,15 @@ impl IMultiplayerPeerExtension for OpenSSLDtlsMultiplayerPeer {
         p_buffer_size: i32,
     ) -> Error {
         const M: &str = "put_packet";
-        let Ok(len) = usize::try_from(p_buffer_size) else {
+        // SAFETY: Godot's MultiplayerPeer::put_packet hands us `p_buffer_size` bytes, alive and
+        // unaliased for this call.
+        let Some(packet) = (unsafe { packet_from_godot(p_buffer, p_buffer_size) }) else {
             return misuse(
                 CLASS,
                 M,
                 Error::ERR_INVALID_PARAMETER,
                 "negative packet size",
             );
-        };
-        let ptr = p_buffer.ptr();
-        let packet: &[u8] = if len == 0 || ptr.is_null() {
-            &[]
-        } else {
-            // SAFETY: Godot's MultiplayerPeer::put_packet hands us a pointer to `p_buffer_size`
-            // bytes, alive and unaliased for this call; null and zero length were handled above.
-            unsafe { std::slice::from_raw_parts(ptr, len) }
         };
         let (target, channel, mode) = (self.target_peer, self.transfer_channel, self.transfer_mode);
         let Some(peer) = self.peer.get_mut().as_mut() else {

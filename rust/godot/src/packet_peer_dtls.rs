@@ -17,6 +17,7 @@ use openssl_dtls_core::{
 use crate::handed_out::HandedOut;
 use crate::nullable::Nullable;
 use crate::peer_snapshot::{SessionFacts, Snapshot};
+use crate::put_buffer::packet_from_godot;
 use crate::status_enum::PeerStatus;
 use crate::tuning::tuned_class;
 use crate::udp_transport::GodotUdp;
@@ -63,22 +64,15 @@ impl IPacketPeerExtension for OpenSSLPacketPeerDtls {
         let Some(session) = self.session.as_mut() else {
             return misuse(CLASS, "put_packet", Error::ERR_UNCONFIGURED, "not connected: call connect_to_peer() or take a connection from OpenSSLDTLSServer first");
         };
-        let Ok(len) = usize::try_from(p_buffer_size) else {
+        // SAFETY: Godot's PacketPeer::put_packet hands us `p_buffer_size` bytes of its
+        // PackedByteArray, alive and unaliased for the duration of this call.
+        let Some(packet) = (unsafe { packet_from_godot(p_buffer, p_buffer_size) }) else {
             return misuse(
                 CLASS,
                 "put_packet",
                 Error::ERR_INVALID_PARAMETER,
                 "negative packet size",
             );
-        };
-        let ptr = p_buffer.ptr();
-        let packet: &[u8] = if len == 0 || ptr.is_null() {
-            &[]
-        } else {
-            // SAFETY: Godot's PacketPeer::put_packet hands us a pointer to `p_buffer_size` bytes
-            // of its PackedByteArray, alive and unaliased for the duration of this call; null and
-            // zero length were handled above.
-            unsafe { std::slice::from_raw_parts(ptr, len) }
         };
         let result = session.send(packet);
         self.flush_and_release_if_done();

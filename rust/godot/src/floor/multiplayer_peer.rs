@@ -16,6 +16,7 @@ use parking_lot::Mutex;
 
 use crate::handed_out::HandedOut;
 use crate::misuse;
+use crate::put_buffer::packet_from_godot;
 
 const CLASS: &str = "OpenSSLFloorMultiplayerPeer";
 
@@ -96,14 +97,9 @@ impl IMultiplayerPeerExtension for OpenSSLFloorMultiplayerPeer {
         p_buffer: RawPtr<*const u8>,
         p_buffer_size: i32,
     ) -> Error {
-        let (ptr, len) = (p_buffer.ptr(), usize::try_from(p_buffer_size).unwrap_or(0));
-        let data: &[u8] = if len == 0 || ptr.is_null() {
-            &[]
-        } else {
-            // SAFETY: Godot's MultiplayerPeer::put_packet hands us a pointer to `p_buffer_size`
-            // bytes, alive and unaliased for this call; null and zero length were handled above.
-            unsafe { std::slice::from_raw_parts(ptr, len) }
-        };
+        // SAFETY: Godot's MultiplayerPeer::put_packet hands us `p_buffer_size` bytes, alive for
+        // this call.
+        let data = unsafe { packet_from_godot(p_buffer, p_buffer_size) }.unwrap_or_default();
         let (channel, mode, target) = (self.channel, self.mode, self.target);
         let packet = |from| Packet {
             from,

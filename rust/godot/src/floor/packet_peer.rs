@@ -12,6 +12,7 @@ use godot::meta::conv::RawPtr;
 use godot::prelude::*;
 
 use crate::misuse;
+use crate::put_buffer::packet_from_godot;
 
 const CLASS: &str = "OpenSSLFloorPacketPeer";
 
@@ -43,14 +44,9 @@ impl IPacketPeerExtension for OpenSSLFloorPacketPeer {
                 "not connected",
             );
         };
-        let (ptr, len) = (p_buffer.ptr(), usize::try_from(p_buffer_size).unwrap_or(0));
-        let packet: &[u8] = if len == 0 || ptr.is_null() {
-            &[]
-        } else {
-            // SAFETY: Godot's PacketPeer::put_packet hands us a pointer to `p_buffer_size` bytes,
-            // alive and unaliased for this call; null and zero length were handled above.
-            unsafe { std::slice::from_raw_parts(ptr, len) }
-        };
+        // SAFETY: Godot's PacketPeer::put_packet hands us `p_buffer_size` bytes, alive for this
+        // call.
+        let packet = unsafe { packet_from_godot(p_buffer, p_buffer_size) }.unwrap_or_default();
         self.send_buffer.resize(packet.len());
         self.send_buffer.as_mut_slice().copy_from_slice(packet);
         udp.put_packet(&self.send_buffer)
