@@ -105,6 +105,24 @@ impl HandedOut {
         }
         Error::OK
     }
+
+    /// [`HandedOut::lend`] of the packet `next` gives, its own allocation lent (none:
+    /// `ERR_UNAVAILABLE`).
+    pub fn lend_next(
+        &mut self,
+        class: &str,
+        r_buffer: RawPtr<*mut RawPtr<*const u8>>,
+        r_buffer_size: RawPtr<*mut i32>,
+        next: impl FnOnce() -> Option<Vec<u8>>,
+    ) -> Error {
+        self.lend(class, r_buffer, r_buffer_size, |buffer| match next() {
+            Some(packet) => {
+                *buffer = packet;
+                true
+            }
+            None => false,
+        })
+    }
 }
 
 #[cfg(test)]

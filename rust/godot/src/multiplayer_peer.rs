@@ -160,14 +160,10 @@ impl IMultiplayerPeerExtension for OpenSSLDtlsMultiplayerPeer {
     ) -> Error {
         let peer = self.peer.get_mut();
         self.handed_out
-            .lend(CLASS, r_buffer, r_buffer_size, |buffer| {
-                match peer.as_mut().and_then(|p| p.host_mut().recv()) {
-                    Some(message) => {
-                        *buffer = message.data;
-                        true
-                    }
-                    None => false,
-                }
+            .lend_next(CLASS, r_buffer, r_buffer_size, || {
+                peer.as_mut()
+                    .and_then(|p| p.host_mut().recv())
+                    .map(|m| m.data)
             })
     }
 

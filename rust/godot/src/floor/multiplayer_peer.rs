@@ -80,14 +80,8 @@ impl IMultiplayerPeerExtension for OpenSSLFloorMultiplayerPeer {
     ) -> Error {
         let inbox = &mut self.inbox;
         self.handed_out
-            .lend(CLASS, r_buffer, r_buffer_size, |buffer| {
-                match inbox.pop_front() {
-                    Some(p) => {
-                        *buffer = p.data;
-                        true
-                    }
-                    None => false,
-                }
+            .lend_next(CLASS, r_buffer, r_buffer_size, || {
+                inbox.pop_front().map(|p| p.data)
             })
     }
 
