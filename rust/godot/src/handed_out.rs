@@ -157,24 +157,34 @@ mod tests {
 
     #[test]
     fn each_thread_keeps_its_own_buffer_until_its_next_read() {
+        // Plain threads, joined: `join` returns once a thread has ended, its thread-locals
+        // dropped (a scope can end before that, and the worker's buffer would still count).
+        let in_a_thread = |mut peer: HandedOut, f: fn(&mut HandedOut)| {
+            std::thread::spawn(move || {
+                f(&mut peer);
+                peer
+            })
+            .join()
+            .unwrap()
+        };
         let mut peer = HandedOut::default();
         let (main_ptr, _) = lend(&mut peer, b"main");
-        std::thread::scope(|s| {
-            s.spawn(|| {
-                let mine = peer.for_this_thread().unwrap();
-                assert!(
-                    mine.current.is_empty(),
-                    "a new thread gets a buffer of its own"
-                );
-                mine.current.extend_from_slice(b"worker");
-            });
+        peer = in_a_thread(peer, |peer| {
+            let mine = peer.for_this_thread().unwrap();
+            assert!(
+                mine.current.is_empty(),
+                "a new thread gets a buffer of its own"
+            );
+            mine.current.extend_from_slice(b"worker");
         });
         assert_eq!(peer.buffers.len(), 2);
         let main = &peer.for_this_thread().unwrap().current;
         assert_eq!((main.as_slice(), main.as_ptr()), (&b"main"[..], main_ptr));
         // The worker has ended: its buffer goes when the next thread's is made.
-        std::thread::scope(|s| {
-            s.spawn(|| peer.for_this_thread().map(|l| l.current.push(1)));
+        peer = in_a_thread(peer, |peer| {
+            if let Some(l) = peer.for_this_thread() {
+                l.current.push(1);
+            }
         });
         assert_eq!(peer.buffers.len(), 2, "the ended worker's buffer was freed");
     }
