@@ -3,7 +3,7 @@
 #   "builtin": Godot 4's PacketPeerDTLS / DTLSServer (mbedTLS), configured with TLSOptions;
 #   "ours":    the addon's OpenSSLPacketPeerDTLS / OpenSSLDTLSServer, with Godot-3-style arguments;
 #   "floor":   OpenSSLFloorPacketPeer around each PacketPeerUDP (only in an addon built with the `floor-peers`
-#              feature, `make bench-floor`): no handshake, no encryption, the calls any extension peer makes.
+#              feature, `make floor-addon`): no handshake, no encryption, the calls any extension peer makes.
 # The addon's classes are made through ClassDB, so this file parses when the addon is not loaded.
 # All peers are handled untyped (Variant calls) by the benches, the same way for every implementation.
 extends RefCounted

@@ -4,7 +4,7 @@
 #           pinning it with TLSOptions.client(cert) and host name "localhost"), the default;
 #   "enet": ENetMultiplayerPeer, plain ENet without encryption (Debian's Godot has no ENet DTLS): only to check
 #           the scripts themselves and as the benchmark's baseline;
-#   "floor": OpenSSLFloorMultiplayerPeer (an addon built with the `floor-peers` feature, `make bench-floor`): server
+#   "floor": OpenSSLFloorMultiplayerPeer (an addon built with the `floor-peers` feature, `make floor-addon`): server
 #           and clients of one process handing packets over in memory, the benchmark's floor; options are ignored.
 # The kind comes from the environment variable MP_PEER_KIND, or a user argument --mp-kind=KIND (after `--`);
 # e.g. `MP_PEER_KIND=enet scripts/run-godot-tests.sh test_multiplayer_rpc`. When the dtls kind is asked for and
