@@ -59,6 +59,15 @@ thread_local! {
     static SPARE_PACKETS: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
 }
 
+/// `f` of this thread's spare packet buffers; `None` while they are in use (a nested flush) or
+/// the thread is ending.
+fn with_spare_packets<R>(f: impl FnOnce(&mut Vec<Vec<u8>>) -> R) -> Option<R> {
+    SPARE_PACKETS
+        .try_with(|spare| spare.try_borrow_mut().ok().map(|mut spare| f(&mut spare)))
+        .ok()
+        .flatten()
+}
+
 /// Where a connection stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum LinkState {
@@ -735,12 +744,8 @@ impl Link {
                     0
                 };
                 renet.set_send_budget(reliable, BYTES_PER_CALL);
-                let more = SPARE_PACKETS
-                    .try_with(|spare| match spare.try_borrow_mut() {
-                        Ok(mut spare) => renet.get_packets_to_send_reusing(&mut spare),
-                        Err(_) => renet.get_packets_to_send(),
-                    })
-                    .unwrap_or_else(|_| renet.get_packets_to_send());
+                let more = with_spare_packets(|spare| renet.get_packets_to_send_reusing(spare))
+                    .unwrap_or_else(|| renet.get_packets_to_send());
                 let mut data = 0;
                 let mut any = false;
                 for p in more.iter().filter(|p| !guard::is_ack(p)) {
@@ -796,11 +801,9 @@ impl Link {
                 log::warn!("DTLS multiplayer: a channel packet was not sent: {e}");
             }
         }
-        let _ = SPARE_PACKETS.try_with(|spare| {
-            if let Ok(mut spare) = spare.try_borrow_mut() {
-                let room = MAX_SPARE_PACKETS.saturating_sub(spare.len());
-                spare.extend(packets.into_iter().take(room));
-            }
+        with_spare_packets(|spare| {
+            let room = MAX_SPARE_PACKETS.saturating_sub(spare.len());
+            spare.extend(packets.into_iter().take(room));
         });
     }
 }
