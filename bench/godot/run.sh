@@ -10,9 +10,10 @@
 #                its output saved but no chart drawn.
 #   --links-only only the multiplayer benchmark on emulated links (mp_links.gd; BENCH_OPTIONS go to it, e.g.
 #                --profiles=mobile --sizes=1), saved likewise.
-#   --floor      the floor: echo (plain, floor, ours) and multiplayer rates (enet, floor, dtls) with the floor peers
-#                of an addon built with the `floor-peers` feature (`make floor-addon`: --addon target/floor-addon),
-#                which do no work of their own (bench/godot/README.md); a table of the ratios, saved likewise.
+#   --floor      the floor: echo (plain, floor, ours), memory per pair (builtin, floor, ours) and multiplayer
+#                rates (enet, floor, dtls) with the floor peers of an addon built with the `floor-peers` feature
+#                (`make floor-addon`: --addon target/floor-addon), which do no work of their own
+#                (bench/godot/README.md); a table of the ratios, saved likewise.
 #   BENCH_OPTIONS are passed to bench.gd (see the top of bench/godot/project/bench.gd), e.g. --rounds=9.
 # Env: GODOT (a Godot 4 binary, else scripts/provision-godot.sh provides one); LINK_EMULATOR (the link emulator
 # binary, default target/release/link-emulator: `make bench` builds it; without it the links are skipped).
@@ -122,6 +123,9 @@ fi
 if [ "$floor_only" = 1 ]; then
     # The floor peers beside plain UDP / ENet and ours, in the same processes as ever (rounds alternating).
     bench --phases=echo --impls=plain,floor,ours "${extra[@]}"
+    for impl in builtin floor ours; do
+        bench --phases=memory --impls="$impl" "${extra[@]}"
+    done
     timeout 900 "${godot[@]}" --headless --path "$project" -s res://mp_bench.gd -- --figures=rpc,reliable,burst \
         --kinds=enet,floor,dtls "${mp_extra[@]}" 2>&1 | tee -a "$out" || status=1
     echo
