@@ -16,6 +16,61 @@ pub struct Slice {
     pub payload: Bytes,
 }
 
+/// PATCHED (openssl-dtls): a received `Packet::ReliableSlice` whose payload is borrowed from the
+/// packet's bytes.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ReliableSliceRef<'a> {
+    pub sequence: u64,
+    pub channel_id: u8,
+    pub message_id: u64,
+    pub slice_index: usize,
+    pub num_slices: usize,
+    pub payload: &'a [u8],
+}
+
+impl<'a> ReliableSliceRef<'a> {
+    /// The packet in `bytes` if it is a reliable slice (its type byte is 2): as
+    /// `Packet::from_bytes` reads it, with the same checks.
+    pub fn from_bytes(bytes: &'a [u8]) -> Option<Result<Self, SerializationError>> {
+        let mut b = octets::Octets::with_slice(bytes);
+        match b.get_u8() {
+            Ok(2) => Some(Self::read_body(&mut b)),
+            _ => None,
+        }
+    }
+
+    /// The packet after its type byte.
+    fn read_body(b: &mut octets::Octets<'a>) -> Result<Self, SerializationError> {
+        let sequence = b.get_varint()?;
+        let channel_id = b.get_u8()?;
+        let message_id = b.get_varint()?;
+        let slice_index = b.get_varint()? as usize;
+        let num_slices = b.get_varint()? as usize;
+        if num_slices == 0 || num_slices > 1_000_000 {
+            return Err(SerializationError::InvalidNumSlices);
+        }
+
+        let payload = b.get_bytes_with_varint_length()?.buf();
+
+        if payload.is_empty() {
+            return Err(SerializationError::EmptySlice);
+        }
+
+        if payload.len() > SLICE_SIZE {
+            return Err(SerializationError::SliceSizeAboveLimit);
+        }
+
+        Ok(Self {
+            sequence,
+            channel_id,
+            message_id,
+            slice_index,
+            num_slices,
+            payload,
+        })
+    }
+}
+
 #[derive(Debug, PartialEq, Eq)]
 pub enum Packet {
     // Small messages in a reliable channel are aggregated and sent in this packet
@@ -215,7 +270,9 @@ impl Packet {
                 let sequence = b.get_varint()?;
                 let channel_id = b.get_u8()?;
                 let messages_len = b.get_u16()?;
-                let mut messages: Vec<(u64, Bytes)> = Vec::with_capacity(64);
+                // PATCHED (openssl-dtls): room for the messages announced (at most 64 up front, as
+                // upstream reserved for every packet), not 64 for a packet of a few.
+                let mut messages: Vec<(u64, Bytes)> = Vec::with_capacity(usize::from(messages_len).min(64));
                 for _ in 0..messages_len {
                     let message_id = b.get_varint()?;
                     let payload = b.get_bytes_with_varint_length()?;
@@ -234,7 +291,8 @@ impl Packet {
                 let sequence = b.get_varint()?;
                 let channel_id = b.get_u8()?;
                 let messages_len = b.get_u16()?;
-                let mut messages: Vec<Bytes> = Vec::with_capacity(64);
+                // PATCHED (openssl-dtls): as for SmallReliable.
+                let mut messages: Vec<Bytes> = Vec::with_capacity(usize::from(messages_len).min(64));
                 for _ in 0..messages_len {
                     let payload = b.get_bytes_with_varint_length()?;
                     messages.push(payload.to_vec().into());
@@ -248,35 +306,18 @@ impl Packet {
             }
             2 => {
                 // ReliableSlice
-                let sequence = b.get_varint()?;
-                let channel_id = b.get_u8()?;
-                let message_id = b.get_varint()?;
-                let slice_index = b.get_varint()? as usize;
-                let num_slices = b.get_varint()? as usize;
-                if num_slices == 0 || num_slices > 1_000_000 {
-                    return Err(SerializationError::InvalidNumSlices);
-                }
-
-                let payload = b.get_bytes_with_varint_length()?;
-
-                if payload.is_empty() {
-                    return Err(SerializationError::EmptySlice);
-                }
-
-                if payload.len() > SLICE_SIZE {
-                    return Err(SerializationError::SliceSizeAboveLimit);
-                }
-
-                let slice = Slice {
-                    message_id,
-                    slice_index,
-                    num_slices,
-                    payload: payload.to_vec().into(),
-                };
+                // PATCHED (openssl-dtls): read by `ReliableSliceRef::read_body`, also used where
+                // the slice is processed without a copy of its payload.
+                let slice = ReliableSliceRef::read_body(b)?;
                 Ok(Packet::ReliableSlice {
-                    sequence,
-                    channel_id,
-                    slice,
+                    sequence: slice.sequence,
+                    channel_id: slice.channel_id,
+                    slice: Slice {
+                        message_id: slice.message_id,
+                        slice_index: slice.slice_index,
+                        num_slices: slice.num_slices,
+                        payload: slice.payload.to_vec().into(),
+                    },
                 })
             }
             3 => {
@@ -356,6 +397,71 @@ impl Packet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // PATCHED (openssl-dtls): a reliable slice read with its payload borrowed is what
+    // `Packet::from_bytes` reads, and refused where it is refused: num_slices 0 or above a million,
+    // an empty payload or one above SLICE_SIZE, a truncated packet; other packet types are not
+    // reliable slices.
+    #[test]
+    fn reliable_slices_read_borrowed_are_read_as_packets() {
+        let packet = |num_slices: u64, payload_len: usize, cut: usize| {
+            let mut buffer = vec![0u8; SLICE_SIZE + 64];
+            let mut b = octets::OctetsMut::with_slice(&mut buffer);
+            b.put_u8(2).unwrap();
+            b.put_varint(70_000).unwrap(); // sequence
+            b.put_u8(4).unwrap(); // channel
+            b.put_varint(12).unwrap(); // message id
+            b.put_varint(3).unwrap(); // slice index
+            b.put_varint(num_slices).unwrap();
+            b.put_varint(payload_len as u64).unwrap();
+            b.put_bytes(&vec![0x5A; payload_len]).unwrap();
+            let len = b.off() - cut;
+            buffer.truncate(len);
+            buffer
+        };
+        let cases = [
+            (packet(9, SLICE_SIZE, 0), true),
+            (packet(1, 1, 0), true),
+            (packet(0, 10, 0), false),
+            (packet(1_000_001, 10, 0), false),
+            (packet(9, 0, 0), false),
+            (packet(9, SLICE_SIZE + 1, 0), false),
+            (packet(9, 100, 1), false),
+            (packet(9, 100, 100 + 10), false),
+        ];
+        for (i, (bytes, valid)) in cases.iter().enumerate() {
+            let borrowed = ReliableSliceRef::from_bytes(bytes).expect("a reliable slice");
+            let owned = Packet::from_bytes(&mut octets::Octets::with_slice(bytes));
+            assert_eq!(borrowed.is_ok(), *valid, "case {i}");
+            match (borrowed, owned) {
+                (
+                    Ok(r),
+                    Ok(Packet::ReliableSlice {
+                        sequence,
+                        channel_id,
+                        slice,
+                    }),
+                ) => {
+                    assert_eq!((r.sequence, r.channel_id), (sequence, channel_id), "case {i}");
+                    assert_eq!(
+                        (r.message_id, r.slice_index, r.num_slices),
+                        (slice.message_id, slice.slice_index, slice.num_slices)
+                    );
+                    assert_eq!(r.payload, &slice.payload[..], "case {i}");
+                }
+                (Err(a), Err(b)) => assert_eq!(a, b, "case {i}"),
+                (a, b) => panic!("case {i}: borrowed {a:?}, owned {b:?}"),
+            }
+        }
+        let ack = Packet::Ack {
+            sequence: 1,
+            ack_ranges: vec![0..1],
+        };
+        let mut buffer = vec![0u8; 64];
+        let len = ack.to_bytes(&mut octets::OctetsMut::with_slice(&mut buffer)).unwrap();
+        assert!(ReliableSliceRef::from_bytes(&buffer[..len]).is_none());
+        assert!(ReliableSliceRef::from_bytes(&[]).is_none());
+    }
 
     #[test]
     fn serialize_small_reliable_packet() {

@@ -1,9 +1,9 @@
-use crate::channel::reliable::{ReceiveChannelReliable, SendChannelReliable};
+use crate::channel::reliable::{Outgoing, ReceiveChannelReliable, SendChannelReliable};
 use crate::channel::unreliable::{ReceiveChannelUnreliable, SendChannelUnreliable};
 use crate::channel::{ChannelConfig, DefaultChannel, SendType};
 use crate::connection_stats::ConnectionStats;
 use crate::error::DisconnectReason;
-use crate::packet::{Packet, Payload};
+use crate::packet::{Packet, Payload, ReliableSliceRef, SerializationError};
 use bytes::Bytes;
 use octets::OctetsMut;
 
@@ -79,6 +79,63 @@ enum PacketSentInfo {
     Ack {
         largest_acked_packet: u64,
     },
+}
+
+impl PacketSent {
+    // PATCHED (openssl-dtls): what is kept of a packet sent, as upstream's `get_packets_to_send`
+    // recorded it.
+    fn of(packet: &Packet, sent_at: Duration) -> Self {
+        let info = match packet {
+            Packet::SmallReliable { channel_id, messages, .. } => PacketSentInfo::ReliableMessages {
+                channel_id: *channel_id,
+                message_ids: messages.iter().map(|(id, _)| *id).collect(),
+            },
+            Packet::ReliableSlice { channel_id, slice, .. } => PacketSentInfo::ReliableSliceMessage {
+                channel_id: *channel_id,
+                message_id: slice.message_id,
+                slice_index: slice.slice_index,
+            },
+            Packet::SmallUnreliable { .. } | Packet::UnreliableSlice { .. } => PacketSentInfo::None,
+            Packet::Ack { ack_ranges, .. } => {
+                let last_range = ack_ranges.last().unwrap();
+                PacketSentInfo::Ack {
+                    largest_acked_packet: last_range.end - 1,
+                }
+            }
+        };
+        PacketSent { sent_at, info }
+    }
+}
+
+// PATCHED (openssl-dtls): serialises packets into buffers taken from `spare`, in the order given.
+struct Serializer<'a> {
+    spare: &'a mut Vec<Payload>,
+    packets: Vec<Payload>,
+    bytes: u64,
+    error: Option<SerializationError>,
+}
+
+impl Serializer<'_> {
+    fn push(&mut self, write: impl FnOnce(&mut OctetsMut) -> Result<usize, SerializationError>) {
+        const MAX_SERIALIZED: usize = 1400;
+        if self.error.is_some() {
+            return;
+        }
+        let mut buffer = self.spare.pop().unwrap_or_default();
+        // A buffer handed back is as long as its last packet: only the rest is zeroed.
+        if buffer.len() < MAX_SERIALIZED {
+            buffer.resize(MAX_SERIALIZED, 0);
+        }
+        let mut oct = OctetsMut::with_slice(&mut buffer[..MAX_SERIALIZED]);
+        match write(&mut oct) {
+            Ok(len) => {
+                self.bytes += len as u64;
+                buffer.truncate(len);
+                self.packets.push(buffer);
+            }
+            Err(err) => self.error = Some(err),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -417,6 +474,27 @@ impl RenetClient {
         }
 
         self.stats.received_packet(packet.len() as u64);
+        // PATCHED (openssl-dtls): a reliable slice goes to its channel with its payload borrowed
+        // from `packet`, not copied into a `Bytes` first.
+        match ReliableSliceRef::from_bytes(packet) {
+            Some(Err(err)) => {
+                self.disconnect_with_reason(DisconnectReason::PacketDeserialization(err));
+                return;
+            }
+            Some(Ok(slice)) => {
+                self.add_pending_ack(slice.sequence);
+                let channel_id = slice.channel_id;
+                let Some(channel) = self.receive_reliable_channels.get_mut(&channel_id) else {
+                    self.disconnect_with_reason(DisconnectReason::ReceivedInvalidChannelId(channel_id));
+                    return;
+                };
+                if let Err(error) = channel.process_slice_of(slice.message_id, slice.slice_index, slice.num_slices, slice.payload) {
+                    self.disconnect_with_reason(DisconnectReason::ReceiveChannelError { channel_id, error });
+                }
+                return;
+            }
+            None => {}
+        }
         let mut octets = octets::Octets::with_slice(packet);
         let packet = match Packet::from_bytes(&mut octets) {
             Err(err) => {
@@ -565,9 +643,10 @@ impl RenetClient {
 
     // PATCHED (openssl-dtls): `get_packets_to_send` serialising each packet into a buffer taken from
     // `spare` (buffers of earlier packets, handed back by the caller), not into a stack buffer then
-    // copied into a new one: no allocation and one copy less per packet.
+    // copied into a new one: no allocation and one copy less per packet. Each slice of a reliable
+    // message is serialised straight from the message (no `Bytes` clone of it, no `Packet`), and
+    // every packet as soon as it is made, in sequence order.
     pub fn get_packets_to_send_reusing(&mut self, spare: &mut Vec<Payload>) -> Vec<Payload> {
-        let mut packets: Vec<Packet> = vec![];
         if self.is_disconnected() {
             return vec![];
         }
@@ -582,16 +661,47 @@ impl RenetClient {
             available_bytes = reliable;
             unreliable_bytes = unreliable;
         }
+        let sent_at = self.current_time;
+        let mut out = Serializer {
+            spare,
+            packets: Vec::new(),
+            bytes: 0,
+            error: None,
+        };
         for order in self.channel_send_order.iter() {
             match order {
                 ChannelOrder::Reliable(channel_id) => {
                     let channel = self.send_reliable_channels.get_mut(channel_id).unwrap();
-                    packets.append(&mut channel.get_packets_to_send(&mut self.packet_sequence, &mut available_bytes, self.current_time));
+                    let sent_packets = &mut self.sent_packets;
+                    channel.for_each_packet_to_send(&mut self.packet_sequence, &mut available_bytes, self.current_time, |outgoing| {
+                        match outgoing {
+                            Outgoing::Packet(packet) => {
+                                sent_packets.insert(packet.sequence(), PacketSent::of(&packet, sent_at));
+                                out.push(|b| packet.to_bytes(b));
+                            }
+                            Outgoing::Slice(slice) => {
+                                let info = PacketSentInfo::ReliableSliceMessage {
+                                    channel_id: slice.channel_id,
+                                    message_id: slice.message_id,
+                                    slice_index: slice.slice_index,
+                                };
+                                sent_packets.insert(slice.sequence, PacketSent { sent_at, info });
+                                out.push(|b| slice.to_bytes(b));
+                            }
+                        }
+                    });
                 }
                 ChannelOrder::Unreliable(channel_id) => {
                     let channel = self.send_unreliable_channels.get_mut(channel_id).unwrap();
-                    let budget = if split.is_some() { &mut unreliable_bytes } else { &mut available_bytes };
-                    packets.append(&mut channel.get_packets_to_send(&mut self.packet_sequence, budget));
+                    let budget = if split.is_some() {
+                        &mut unreliable_bytes
+                    } else {
+                        &mut available_bytes
+                    };
+                    for packet in channel.get_packets_to_send(&mut self.packet_sequence, budget) {
+                        self.sent_packets.insert(packet.sequence(), PacketSent::of(&packet, sent_at));
+                        out.push(|b| packet.to_bytes(b));
+                    }
                 }
             }
         }
@@ -602,103 +712,18 @@ impl RenetClient {
                 ack_ranges: self.pending_acks.clone(),
             };
             self.packet_sequence += 1;
-            packets.push(ack_packet);
+            self.sent_packets
+                .insert(ack_packet.sequence(), PacketSent::of(&ack_packet, sent_at));
+            out.push(|b| ack_packet.to_bytes(b));
         }
 
-        let sent_at = self.current_time;
-        for packet in packets.iter() {
-            match packet {
-                Packet::SmallReliable {
-                    sequence,
-                    channel_id,
-                    messages,
-                } => {
-                    self.sent_packets.insert(
-                        *sequence,
-                        PacketSent {
-                            sent_at,
-                            info: PacketSentInfo::ReliableMessages {
-                                channel_id: *channel_id,
-                                message_ids: messages.iter().map(|(id, _)| *id).collect(),
-                            },
-                        },
-                    );
-                }
-                Packet::ReliableSlice {
-                    sequence,
-                    channel_id,
-                    slice,
-                } => {
-                    self.sent_packets.insert(
-                        *sequence,
-                        PacketSent {
-                            sent_at,
-                            info: PacketSentInfo::ReliableSliceMessage {
-                                channel_id: *channel_id,
-                                message_id: slice.message_id,
-                                slice_index: slice.slice_index,
-                            },
-                        },
-                    );
-                }
-                Packet::SmallUnreliable { sequence, .. } => {
-                    self.sent_packets.insert(
-                        *sequence,
-                        PacketSent {
-                            sent_at,
-                            info: PacketSentInfo::None,
-                        },
-                    );
-                }
-                Packet::UnreliableSlice { sequence, .. } => {
-                    self.sent_packets.insert(
-                        *sequence,
-                        PacketSent {
-                            sent_at,
-                            info: PacketSentInfo::None,
-                        },
-                    );
-                }
-                Packet::Ack { sequence, ack_ranges } => {
-                    let last_range = ack_ranges.last().unwrap();
-                    let largest_acked_packet = last_range.end - 1;
-                    self.sent_packets.insert(
-                        *sequence,
-                        PacketSent {
-                            sent_at,
-                            info: PacketSentInfo::Ack { largest_acked_packet },
-                        },
-                    );
-                }
-            }
+        if let Some(err) = out.error {
+            self.disconnect_with_reason(DisconnectReason::PacketSerialization(err));
+            return vec![];
         }
+        self.stats.sent_packets(out.packets.len() as u64, out.bytes);
 
-        const MAX_SERIALIZED: usize = 1400;
-        let mut serialized_packets = Vec::with_capacity(packets.len());
-        let mut bytes_sent: u64 = 0;
-        for packet in packets {
-            let mut buffer = spare.pop().unwrap_or_default();
-            // A buffer handed back is as long as its last packet: only the rest is zeroed.
-            if buffer.len() < MAX_SERIALIZED {
-                buffer.resize(MAX_SERIALIZED, 0);
-            }
-            let mut oct = OctetsMut::with_slice(&mut buffer[..MAX_SERIALIZED]);
-            let len = match packet.to_bytes(&mut oct) {
-                Err(err) => {
-                    self.disconnect_with_reason(DisconnectReason::PacketSerialization(err));
-                    return vec![];
-                }
-                Ok(len) => len,
-            };
-
-            bytes_sent += len as u64;
-            buffer.truncate(len);
-            serialized_packets.push(buffer);
-        }
-
-        self.stats.sent_packets(serialized_packets.len() as u64, bytes_sent);
-
-        serialized_packets
+        out.packets
     }
 
     fn add_pending_ack(&mut self, sequence: u64) {

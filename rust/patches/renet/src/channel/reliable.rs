@@ -8,8 +8,72 @@ use bytes::Bytes;
 use super::SliceConstructor;
 use crate::{
     error::ChannelError,
-    packet::{Packet, Slice, SLICE_SIZE},
+    packet::{Packet, SerializationError, Slice, SLICE_SIZE},
 };
+
+// PATCHED (openssl-dtls): the header fields of a slice being processed.
+struct SliceOf {
+    message_id: u64,
+    slice_index: usize,
+    num_slices: usize,
+}
+
+/// PATCHED (openssl-dtls): a packet to send from [`SendChannelReliable::for_each_packet_to_send`].
+#[derive(Debug)]
+pub enum Outgoing<'a> {
+    Packet(Packet),
+    Slice(SliceRef<'a>),
+}
+
+/// PATCHED (openssl-dtls): a reliable slice to send, borrowed from its message: what
+/// `Packet::ReliableSlice` holds, without a `Bytes` clone of the message.
+#[derive(Debug)]
+pub struct SliceRef<'a> {
+    pub sequence: u64,
+    pub channel_id: u8,
+    pub message_id: u64,
+    pub slice_index: usize,
+    pub num_slices: usize,
+    message: &'a Bytes,
+    start: usize,
+    end: usize,
+}
+
+impl SliceRef<'_> {
+    pub fn payload(&self) -> &[u8] {
+        &self.message[self.start..self.end]
+    }
+
+    /// The packet as upstream builds it.
+    #[cfg(test)]
+    pub fn to_packet(&self) -> Packet {
+        Packet::ReliableSlice {
+            sequence: self.sequence,
+            channel_id: self.channel_id,
+            slice: Slice {
+                message_id: self.message_id,
+                slice_index: self.slice_index,
+                num_slices: self.num_slices,
+                payload: self.message.slice(self.start..self.end),
+            },
+        }
+    }
+
+    /// Serialises the packet as `Packet::to_bytes` does for `Packet::ReliableSlice`.
+    pub fn to_bytes(&self, b: &mut octets::OctetsMut) -> Result<usize, SerializationError> {
+        let before = b.cap();
+        let payload = self.payload();
+        b.put_u8(2)?;
+        b.put_varint(self.sequence)?;
+        b.put_u8(self.channel_id)?;
+        b.put_varint(self.message_id)?;
+        b.put_varint(self.slice_index as u64)?;
+        b.put_varint(self.num_slices as u64)?;
+        b.put_varint(payload.len() as u64)?;
+        b.put_bytes(payload)?;
+        Ok(before - b.cap())
+    }
+}
 
 #[derive(Debug)]
 enum UnackedMessage {
@@ -91,12 +155,33 @@ impl SendChannelReliable {
         size_bytes + self.memory_usage_bytes <= self.max_memory_usage_bytes
     }
 
+    // PATCHED (openssl-dtls): upstream's form, now `for_each_packet_to_send` collected; only its
+    // tests call it.
+    #[cfg(test)]
     pub fn get_packets_to_send(&mut self, packet_sequence: &mut u64, available_bytes: &mut u64, current_time: Duration) -> Vec<Packet> {
-        if self.unacked_messages.is_empty() {
-            return vec![];
-        }
-
         let mut packets: Vec<Packet> = vec![];
+        self.for_each_packet_to_send(packet_sequence, available_bytes, current_time, |outgoing| {
+            packets.push(match outgoing {
+                Outgoing::Packet(packet) => packet,
+                Outgoing::Slice(slice) => slice.to_packet(),
+            })
+        });
+        packets
+    }
+
+    /// PATCHED (openssl-dtls): `get_packets_to_send` handing each packet to `emit` in sequence
+    /// order, each slice of a sliced message borrowed from it (no `Bytes` clone, no `Packet`): the
+    /// caller serialises it straight from the message.
+    pub fn for_each_packet_to_send(
+        &mut self,
+        packet_sequence: &mut u64,
+        available_bytes: &mut u64,
+        current_time: Duration,
+        mut emit: impl FnMut(Outgoing<'_>),
+    ) {
+        if self.unacked_messages.is_empty() {
+            return;
+        }
 
         let mut small_messages: Vec<(u64, Bytes)> = vec![];
         let mut small_messages_bytes = 0;
@@ -120,11 +205,11 @@ impl SendChannelReliable {
                     // Generate packet with small messages if you cannot fit
                     let serialized_size = message.len() + octets::varint_len(message.len() as u64) + octets::varint_len(message_id);
                     if small_messages_bytes + serialized_size > SLICE_SIZE {
-                        packets.push(Packet::SmallReliable {
+                        emit(Outgoing::Packet(Packet::SmallReliable {
                             sequence: *packet_sequence,
                             channel_id: self.channel_id,
                             messages: std::mem::take(&mut small_messages),
-                        });
+                        }));
                         small_messages_bytes = 0;
                         *packet_sequence += 1;
                     }
@@ -162,23 +247,24 @@ impl SendChannelReliable {
                         }
 
                         let start = i * SLICE_SIZE;
-                        let end = if i == *num_slices - 1 { message.len() } else { (i + 1) * SLICE_SIZE };
+                        let end = if i == *num_slices - 1 {
+                            message.len()
+                        } else {
+                            (i + 1) * SLICE_SIZE
+                        };
 
-                        let payload = message.slice(start..end);
-                        *available_bytes -= payload.len() as u64;
+                        *available_bytes -= (end - start) as u64;
 
-                        let slice = Slice {
+                        emit(Outgoing::Slice(SliceRef {
+                            sequence: *packet_sequence,
+                            channel_id: self.channel_id,
                             message_id,
                             slice_index: i,
                             num_slices: *num_slices,
-                            payload,
-                        };
-
-                        packets.push(Packet::ReliableSlice {
-                            sequence: *packet_sequence,
-                            channel_id: self.channel_id,
-                            slice,
-                        });
+                            message,
+                            start,
+                            end,
+                        }));
 
                         *packet_sequence += 1;
                         last_sent[i] = Some(current_time);
@@ -190,15 +276,13 @@ impl SendChannelReliable {
 
         // Generate final packet for remaining small messages
         if !small_messages.is_empty() {
-            packets.push(Packet::SmallReliable {
+            emit(Outgoing::Packet(Packet::SmallReliable {
                 sequence: *packet_sequence,
                 channel_id: self.channel_id,
                 messages: std::mem::take(&mut small_messages),
-            });
+            }));
             *packet_sequence += 1;
         }
-
-        packets
     }
 
     pub fn send_message(&mut self, message: Bytes) -> Result<(), ChannelError> {
@@ -333,6 +417,17 @@ impl ReceiveChannelReliable {
     }
 
     pub fn process_slice(&mut self, slice: Slice) -> Result<(), ChannelError> {
+        self.process_slice_of(slice.message_id, slice.slice_index, slice.num_slices, &slice.payload)
+    }
+
+    /// PATCHED (openssl-dtls): `process_slice` with the slice's payload borrowed (from the received
+    /// packet: no copy of it into a `Bytes` first).
+    pub fn process_slice_of(&mut self, message_id: u64, slice_index: usize, num_slices: usize, payload: &[u8]) -> Result<(), ChannelError> {
+        let slice = SliceOf {
+            message_id,
+            slice_index,
+            num_slices,
+        };
         if self.messages.contains_key(&slice.message_id) || slice.message_id < self.oldest_pending_message_id {
             // Message already assembled
             return Ok(());
@@ -351,7 +446,7 @@ impl ReceiveChannelReliable {
             .entry(slice.message_id)
             .or_insert_with(|| SliceConstructor::new(slice.message_id, slice.num_slices));
 
-        if let Some(message) = slice_constructor.process_slice(slice.slice_index, &slice.payload)? {
+        if let Some(message) = slice_constructor.process_slice(slice.slice_index, payload)? {
             // Memory usage is re-added with the exactly message size
             self.memory_usage_bytes -= slice.num_slices * SLICE_SIZE;
             self.process_message(message, slice.message_id)?;
@@ -394,6 +489,60 @@ mod tests {
     use octets::OctetsMut;
 
     use super::*;
+
+    // PATCHED (openssl-dtls): a slice serialised from its message is upstream's packet, byte for
+    // byte: the same sequence of packets either way, each slice's bytes those of `Packet::to_bytes`
+    // for `Packet::ReliableSlice` (and parsed back to it), small messages unchanged between them.
+    #[test]
+    fn slices_serialised_from_the_message_are_upstreams_packets() {
+        let message: Vec<u8> = (0..3 * SLICE_SIZE + 17).map(|i| (i * 31) as u8).collect();
+        let channel = || {
+            let mut send = SendChannelReliable::new(3, Duration::from_millis(100), 1 << 20);
+            send.send_message(vec![1, 2, 3].into()).unwrap();
+            send.send_message(message.clone().into()).unwrap();
+            send.send_message(vec![4; 500].into()).unwrap();
+            send
+        };
+        let serialise = |write: &dyn Fn(&mut OctetsMut) -> Result<usize, SerializationError>| {
+            let mut buffer = vec![0; 1400];
+            let mut oct = OctetsMut::with_slice(&mut buffer);
+            let len = write(&mut oct).unwrap();
+            buffer.truncate(len);
+            buffer
+        };
+        let (mut sequence, mut budget) = (40u64, u64::MAX);
+        let upstream: Vec<Vec<u8>> = channel()
+            .get_packets_to_send(&mut sequence, &mut budget, Duration::ZERO)
+            .iter()
+            .map(|p| serialise(&|b| p.to_bytes(b)))
+            .collect();
+        let (mut sequence, mut budget) = (40u64, u64::MAX);
+        let mut borrowed = Vec::new();
+        let mut slices = 0;
+        channel().for_each_packet_to_send(&mut sequence, &mut budget, Duration::ZERO, |outgoing| match outgoing {
+            Outgoing::Packet(p) => borrowed.push(serialise(&|b| p.to_bytes(b))),
+            Outgoing::Slice(slice) => {
+                slices += 1;
+                borrowed.push(serialise(&|b| slice.to_bytes(b)));
+            }
+        });
+        assert_eq!(slices, 4);
+        assert_eq!(upstream.len(), 5, "4 slices and one packet of small messages");
+        assert_eq!(borrowed, upstream);
+        for (i, bytes) in borrowed.iter().enumerate().filter(|(_, b)| b[0] == 2) {
+            let Packet::ReliableSlice {
+                sequence,
+                channel_id: 3,
+                slice,
+            } = Packet::from_bytes(&mut octets::Octets::with_slice(bytes)).unwrap()
+            else {
+                panic!("packet {i} is not a reliable slice");
+            };
+            assert_eq!(sequence, 40 + i as u64);
+            let start = slice.slice_index * SLICE_SIZE;
+            assert_eq!(slice.payload[..], message[start..(start + SLICE_SIZE).min(message.len())]);
+        }
+    }
 
     #[test]
     fn small_packet() {
