@@ -41,14 +41,7 @@ impl<'a> ReliableSliceRef<'a> {
 
     /// The packet after its type byte.
     fn read_body(b: &mut octets::Octets<'a>) -> Result<Self, SerializationError> {
-        let sequence = b.get_varint()?;
-        let channel_id = b.get_u8()?;
-        let message_id = b.get_varint()?;
-        let slice_index = b.get_varint()? as usize;
-        let num_slices = b.get_varint()? as usize;
-        if num_slices == 0 || num_slices > 1_000_000 {
-            return Err(SerializationError::InvalidNumSlices);
-        }
+        let (sequence, channel_id, message_id, slice_index, num_slices) = read_slice_header(b)?;
 
         let payload = b.get_bytes_with_varint_length()?.buf();
 
@@ -69,6 +62,20 @@ impl<'a> ReliableSliceRef<'a> {
             payload,
         })
     }
+}
+
+/// PATCHED (openssl-dtls): the header of a slice packet, reliable or unreliable, after its type byte
+/// (sequence, channel id, message id, slice index, number of slices), as upstream read it for both.
+fn read_slice_header(b: &mut octets::Octets) -> Result<(u64, u8, u64, usize, usize), SerializationError> {
+    let sequence = b.get_varint()?;
+    let channel_id = b.get_u8()?;
+    let message_id = b.get_varint()?;
+    let slice_index = b.get_varint()? as usize;
+    let num_slices = b.get_varint()? as usize;
+    if num_slices == 0 || num_slices > 1_000_000 {
+        return Err(SerializationError::InvalidNumSlices);
+    }
+    Ok((sequence, channel_id, message_id, slice_index, num_slices))
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -322,14 +329,7 @@ impl Packet {
             }
             3 => {
                 // UnreliableSlice
-                let sequence = b.get_varint()?;
-                let channel_id = b.get_u8()?;
-                let message_id = b.get_varint()?;
-                let slice_index = b.get_varint()? as usize;
-                let num_slices = b.get_varint()? as usize;
-                if num_slices == 0 || num_slices > 1_000_000 {
-                    return Err(SerializationError::InvalidNumSlices);
-                }
+                let (sequence, channel_id, message_id, slice_index, num_slices) = read_slice_header(b)?;
 
                 let payload = b.get_bytes_with_varint_length()?;
 
