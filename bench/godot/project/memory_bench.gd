@@ -54,7 +54,7 @@ static func _establish(listener: Listener, cert: X509Certificate, count: int, ba
 	var deadline := Time.get_ticks_msec() + 60_000
 	while done_clients < count or done_servers < count or unread > 0:
 		if Time.get_ticks_msec() > deadline:
-			printerr("memory bench: %s: only %d/%d pairs connected" % [listener.kind, done_servers, count])
+			printerr("memory bench: %s: only %d/%d pairs connected, %d handshake-shaped datagrams unread" % [listener.kind, done_servers, count, unread])
 			return false
 		while dialled < count and dialled - mini(done_clients, done_servers) < batch:
 			var c = Impls.dial(listener.kind, listener.port, cert)
