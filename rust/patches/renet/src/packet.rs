@@ -78,6 +78,25 @@ fn read_slice_header(b: &mut octets::Octets) -> Result<(u64, u8, u64, usize, usi
     Ok((sequence, channel_id, message_id, slice_index, num_slices))
 }
 
+/// PATCHED (openssl-dtls): a slice packet of `packet_type` (2 reliable, 3 unreliable) with `header`
+/// as `read_slice_header` reads it and its payload, as upstream wrote both.
+pub(crate) fn write_slice(
+    b: &mut octets::OctetsMut,
+    packet_type: u8,
+    (sequence, channel_id, message_id, slice_index, num_slices): (u64, u8, u64, usize, usize),
+    payload: &[u8],
+) -> Result<(), octets::BufferTooShortError> {
+    b.put_u8(packet_type)?;
+    b.put_varint(sequence)?;
+    b.put_u8(channel_id)?;
+    b.put_varint(message_id)?;
+    b.put_varint(slice_index as u64)?;
+    b.put_varint(num_slices as u64)?;
+    b.put_varint(payload.len() as u64)?;
+    b.put_bytes(payload)?;
+    Ok(())
+}
+
 #[derive(Debug, PartialEq, Eq)]
 pub enum Packet {
     // Small messages in a reliable channel are aggregated and sent in this packet
@@ -194,28 +213,18 @@ impl Packet {
                 channel_id,
                 slice,
             } => {
-                b.put_u8(2)?;
-                b.put_varint(*sequence)?;
-                b.put_u8(*channel_id)?;
-                b.put_varint(slice.message_id)?;
-                b.put_varint(slice.slice_index as u64)?;
-                b.put_varint(slice.num_slices as u64)?;
-                b.put_varint(slice.payload.len() as u64)?;
-                b.put_bytes(&slice.payload)?;
+                // PATCHED (openssl-dtls): written by `write_slice`, as `SliceRef::to_bytes` writes it.
+                let header = (*sequence, *channel_id, slice.message_id, slice.slice_index, slice.num_slices);
+                write_slice(b, 2, header, &slice.payload)?;
             }
             Packet::UnreliableSlice {
                 sequence,
                 channel_id,
                 slice,
             } => {
-                b.put_u8(3)?;
-                b.put_varint(*sequence)?;
-                b.put_u8(*channel_id)?;
-                b.put_varint(slice.message_id)?;
-                b.put_varint(slice.slice_index as u64)?;
-                b.put_varint(slice.num_slices as u64)?;
-                b.put_varint(slice.payload.len() as u64)?;
-                b.put_bytes(&slice.payload)?;
+                // PATCHED (openssl-dtls): written by `write_slice`, as `SliceRef::to_bytes` writes it.
+                let header = (*sequence, *channel_id, slice.message_id, slice.slice_index, slice.num_slices);
+                write_slice(b, 3, header, &slice.payload)?;
             }
             Packet::Ack { sequence, ack_ranges } => {
                 b.put_u8(4)?;

@@ -8,15 +8,8 @@ use bytes::Bytes;
 use super::SliceConstructor;
 use crate::{
     error::ChannelError,
-    packet::{Packet, SerializationError, Slice, SLICE_SIZE},
+    packet::{write_slice, Packet, SerializationError, Slice, SLICE_SIZE},
 };
-
-// PATCHED (openssl-dtls): the header fields of a slice being processed.
-struct SliceOf {
-    message_id: u64,
-    slice_index: usize,
-    num_slices: usize,
-}
 
 /// PATCHED (openssl-dtls): a packet to send from [`SendChannelReliable::for_each_packet_to_send`].
 #[derive(Debug)]
@@ -62,15 +55,8 @@ impl SliceRef<'_> {
     /// Serialises the packet as `Packet::to_bytes` does for `Packet::ReliableSlice`.
     pub fn to_bytes(&self, b: &mut octets::OctetsMut) -> Result<usize, SerializationError> {
         let before = b.cap();
-        let payload = self.payload();
-        b.put_u8(2)?;
-        b.put_varint(self.sequence)?;
-        b.put_u8(self.channel_id)?;
-        b.put_varint(self.message_id)?;
-        b.put_varint(self.slice_index as u64)?;
-        b.put_varint(self.num_slices as u64)?;
-        b.put_varint(payload.len() as u64)?;
-        b.put_bytes(payload)?;
+        let header = (self.sequence, self.channel_id, self.message_id, self.slice_index, self.num_slices);
+        write_slice(b, 2, header, self.payload())?;
         Ok(before - b.cap())
     }
 }
@@ -423,18 +409,13 @@ impl ReceiveChannelReliable {
     /// PATCHED (openssl-dtls): `process_slice` with the slice's payload borrowed (from the received
     /// packet: no copy of it into a `Bytes` first).
     pub fn process_slice_of(&mut self, message_id: u64, slice_index: usize, num_slices: usize, payload: &[u8]) -> Result<(), ChannelError> {
-        let slice = SliceOf {
-            message_id,
-            slice_index,
-            num_slices,
-        };
-        if self.messages.contains_key(&slice.message_id) || slice.message_id < self.oldest_pending_message_id {
+        if self.messages.contains_key(&message_id) || message_id < self.oldest_pending_message_id {
             // Message already assembled
             return Ok(());
         }
 
-        if !self.slices.contains_key(&slice.message_id) {
-            let message_len = slice.num_slices * SLICE_SIZE;
+        if !self.slices.contains_key(&message_id) {
+            let message_len = num_slices * SLICE_SIZE;
             if self.memory_usage_bytes + message_len > self.max_memory_usage_bytes {
                 return Err(ChannelError::ReliableChannelMaxMemoryReached);
             }
@@ -443,14 +424,14 @@ impl ReceiveChannelReliable {
 
         let slice_constructor = self
             .slices
-            .entry(slice.message_id)
-            .or_insert_with(|| SliceConstructor::new(slice.message_id, slice.num_slices));
+            .entry(message_id)
+            .or_insert_with(|| SliceConstructor::new(message_id, num_slices));
 
-        if let Some(message) = slice_constructor.process_slice(slice.slice_index, payload)? {
+        if let Some(message) = slice_constructor.process_slice(slice_index, payload)? {
             // Memory usage is re-added with the exactly message size
-            self.memory_usage_bytes -= slice.num_slices * SLICE_SIZE;
-            self.process_message(message, slice.message_id)?;
-            self.slices.remove(&slice.message_id);
+            self.memory_usage_bytes -= num_slices * SLICE_SIZE;
+            self.process_message(message, message_id)?;
+            self.slices.remove(&message_id);
         }
 
         Ok(())
