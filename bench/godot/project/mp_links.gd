@@ -13,7 +13,8 @@
 # as BENCH lines (run.sh tabulates them), and the profile's down rate for reading the goodput against it.
 # Options: --relay=PATH (the link emulator binary; required) --profiles=lan,broadband,mobile,wifi-bad,10mbit (a profile
 #          may carry the emulator's overrides after colons: 10mbit:loss=0:delay=40ms) --sizes=1,8 --kinds=enet,dtls
-#          --seed=1
+#          --seed=1 --trace=DIR (writes DIR/<name>_<kind>.trace, the emulator's line per datagram offered: ms, direction,
+#          bytes, queue after it, fate; and DIR/<name>_<kind>.states, each state update's ms from sending to arrival)
 extends "res://bench_tree.gd"
 
 const World = preload("res://tests/mp_world.gd")
@@ -23,7 +24,7 @@ const STATE_EVERY := 3  # frames: 20 Hz at 60 frames/s
 const PING_EVERY := 6  # frames: 10 Hz
 const WARM_UP_FRAMES := 30
 
-const DEFAULTS := {"relay": "", "profiles": "lan,broadband,mobile,wifi-bad,10mbit", "sizes": "1,8", "kinds": "enet,dtls", "seed": "1"}
+const DEFAULTS := {"relay": "", "profiles": "lan,broadband,mobile,wifi-bad,10mbit", "sizes": "1,8", "kinds": "enet,dtls", "seed": "1", "trace": ""}
 var failures := 0
 
 
@@ -49,7 +50,7 @@ func _run() -> void:
 			print("== %s: %d MiB down while state streams at 20 Hz, 60 frames/s" % [name, size])
 			var results := {}
 			for kind in kinds:
-				results[kind] = await _measure(kind, profile, size)
+				results[kind] = await _measure(kind, profile, size, _trace_path(name, kind))
 				await process_frame
 			_report(name, results)
 	print("mp_links: done in %.1f s, %d failure(s)" % [(Time.get_ticks_msec() - t0) / 1000.0, failures])
@@ -72,14 +73,22 @@ func _report(name: String, results: Dictionary) -> void:
 				name, kind, Stats.fmt(r["down_rate"]), r["offered"], r["queue_drops"], r["random_drops"]])
 
 
-# One run: {} when it failed (counted).
-func _measure(kind: String, profile: String, size_mib: int) -> Dictionary:
+# Where the run of `kind` under `name` is traced ("" without --trace).
+func _trace_path(name: String, kind: String) -> String:
+	if opts["trace"] == "":
+		return ""
+	DirAccess.make_dir_recursive_absolute(opts["trace"])
+	return opts["trace"].path_join("%s_%s" % [name, kind])
+
+
+# One run: {} when it failed (counted). `trace`: a path without extension for the run's traces, or "".
+func _measure(kind: String, profile: String, size_mib: int, trace: String) -> Dictionary:
 	var w := World.new(self, Peers.new(kind))
 	# The DTLS peer refuses messages above its max_message_size (2 MiB by default); ENet has no such limit.
 	var limits := {"max_message_size": (size_mib + 1) << 20}
 	if not w.start_server(limits):
 		return _fail("%s: no server: %s" % [kind, w.peers.last_error_text], w, {})
-	var relay := _start_relay(profile, w.port)
+	var relay := _start_relay(profile, w.port, trace)
 	if relay.is_empty():
 		return _fail("%s: the link emulator did not start" % kind, w, {})
 	if w.add_client(limits.merged({"port": relay["port"]})) != 0 or not w.connect_all(20000):
@@ -119,6 +128,11 @@ func _measure(kind: String, profile: String, size_mib: int) -> Dictionary:
 	var intact: bool = client.received("blob")[0][1] == blob
 	var states: Array = client.state_latencies.duplicate()
 	var pings: Array = client.ping_round_trips.duplicate()
+	if trace != "":
+		var f := FileAccess.open(trace + ".states", FileAccess.WRITE)
+		if f != null:
+			for usec in states:
+				f.store_line("%.1f" % (usec / 1000.0))
 	w.close()
 	var counts := _stop_relay(relay)
 	if not intact or counts.is_empty():
@@ -162,9 +176,11 @@ static func _percentile(values: Array, q: float) -> float:
 
 # Starts the link emulator between a port it picks and the server's: {"pid", "stdio", "port"} or {}. It prints
 # the port it listens on as its first line ("listening 127.0.0.1:PORT").
-func _start_relay(profile: String, server_port: int) -> Dictionary:
+func _start_relay(profile: String, server_port: int, trace: String) -> Dictionary:
 	var args := ["--listen", "127.0.0.1:0", "--server", "127.0.0.1:%d" % server_port, "--profile", profile.replace(":", ","),
 		"--seed", opts["seed"]]
+	if trace != "":
+		args.append_array(["--trace", trace + ".trace"])
 	var p := OS.execute_with_pipe(opts["relay"], args, false)
 	if p.is_empty():
 		return {}

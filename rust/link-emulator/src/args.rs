@@ -1,11 +1,12 @@
 //! The command line of `link-emulator`.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use openssl_dtls_core::netsim::{Link, PROFILES};
 
 pub const USAGE: &str = "usage: link-emulator --server ADDRESS:PORT [--listen ADDRESS:PORT] \
-    [--profile NAME[,key=value...]] [--seed N]";
+    [--profile NAME[,key=value...]] [--seed N] [--trace FILE]";
 
 /// What to relay, and how.
 #[derive(Debug, Clone)]
@@ -14,6 +15,8 @@ pub struct Args {
     pub server: SocketAddr,
     pub link: Link,
     pub seed: u64,
+    /// Where to write a line per datagram offered to the link (`trace.rs`).
+    pub trace: Option<PathBuf>,
 }
 
 impl Args {
@@ -22,6 +25,7 @@ impl Args {
         let mut server = None;
         let mut link = Link::default();
         let mut seed = 1;
+        let mut trace = None;
         while let Some(flag) = words.next() {
             let mut value = || words.next().ok_or_else(|| format!("{flag} needs a value"));
             match flag.as_str() {
@@ -34,6 +38,7 @@ impl Args {
                         .parse()
                         .map_err(|_| format!("--seed {text}: not a number"))?;
                 }
+                "--trace" => trace = Some(PathBuf::from(value()?)),
                 "--help" | "-h" => {
                     return Err(format!("profiles: {}", PROFILES.join(", ")));
                 }
@@ -46,6 +51,7 @@ impl Args {
             server,
             link,
             seed,
+            trace,
         })
     }
 }
@@ -70,6 +76,10 @@ mod tests {
         assert_eq!(a.listen.port(), 0);
         assert_eq!(a.seed, 7);
         assert_eq!(a.link.down.rate_bps, 10_000_000);
+        assert_eq!(a.trace, None);
+        let t = Args::parse(words("--server 127.0.0.1:9 --trace /tmp/x.trace")).unwrap();
+        assert_eq!(t.trace, Some(PathBuf::from("/tmp/x.trace")));
+        assert!(Args::parse(words("--server 127.0.0.1:9 --trace")).is_err());
         assert!(Args::parse(words("--profile lan")).is_err(), "no server");
         assert!(Args::parse(words("--server nowhere")).is_err());
         assert!(Args::parse(words("--server 127.0.0.1:9 --profile atlantis")).is_err());

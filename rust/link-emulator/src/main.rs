@@ -4,15 +4,18 @@
 //!
 //! ```text
 //! link-emulator --server 127.0.0.1:PORT [--listen 127.0.0.1:0] [--profile SPEC] [--seed N]
+//!               [--trace FILE]
 //! ```
 //! SPEC is a profile name and/or `key=value` overrides (`mobile`, `10mbit,loss=0`, see
 //! `Link::parse`). It prints `listening ADDRESS` once it listens; on standard input, the line
 //! `stats` makes it print one line of counts per direction (`up` client to server, `down` back:
 //! `offered=N queue_drops=N random_drops=N delivered=N rate_bps=N ...`) and `end`; it exits when its
-//! standard input closes. Loopback (or other local) addresses only: it is a test tool.
+//! standard input closes. `--trace FILE` writes a line per datagram offered to the link (its time,
+//! direction, size, the queue after it and its fate: `trace.rs`). Loopback (or other local) addresses only: it is a test tool.
 
 mod args;
 mod relay;
+mod trace;
 
 use std::io::{BufRead, Write};
 use std::process::ExitCode;

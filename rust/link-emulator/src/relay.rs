@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use openssl_dtls_core::netsim::{Datagram, Direction, DirectionConfig};
 
 use crate::args::Args;
+use crate::trace::{Fate, Trace};
 
 /// IPv4 and UDP headers: what a datagram takes on the link beyond its payload.
 const HEADERS: usize = 28;
@@ -69,6 +70,12 @@ impl Relay {
             Event::FromClient,
         );
         let (up, down) = args.link.directions(args.seed);
+        let trace = match &args.trace {
+            Some(path) => Some(Trace::create(path, Instant::now()).map_err(|e| {
+                io::Error::new(e.kind(), format!("--trace {}: {e}", path.display()))
+            })?),
+            None => None,
+        };
         let scheduler = Scheduler {
             front,
             server: args.server,
@@ -77,6 +84,7 @@ impl Relay {
             down,
             events: events.clone(),
             stop: stop.clone(),
+            trace,
         };
         let scheduler = thread::spawn(move || scheduler.run(inbox));
         Ok(Relay {
@@ -146,6 +154,7 @@ struct Scheduler {
     down: Direction<Carried>,
     events: Sender<Event>,
     stop: Arc<AtomicBool>,
+    trace: Option<Trace>,
 }
 
 impl Scheduler {
@@ -160,24 +169,51 @@ impl Scheduler {
             let event = match inbox.recv_timeout(wait) {
                 Ok(event) => Some(event),
                 Err(RecvTimeoutError::Timeout) => None,
-                Err(RecvTimeoutError::Disconnected) => return,
+                Err(RecvTimeoutError::Disconnected) => break,
             };
             let now = Instant::now();
             match event {
                 Some(Event::FromClient(client, bytes)) => {
                     self.ensure_upstream(client);
-                    self.up.offer(now, Carried { client, bytes });
+                    self.offer(now, true, Carried { client, bytes });
                 }
                 Some(Event::FromServer(client, bytes)) => {
-                    self.down.offer(now, Carried { client, bytes });
+                    self.offer(now, false, Carried { client, bytes });
                 }
                 Some(Event::Stats(reply)) => {
                     let _ = reply.send(self.report(now));
                 }
-                Some(Event::Stop) => return,
+                Some(Event::Stop) => break,
                 None => {}
             }
             self.deliver(Instant::now());
+        }
+        if let Some(trace) = self.trace.as_mut() {
+            if let Err(e) = trace.flush() {
+                eprintln!("link-emulator: the trace was not written out: {e}");
+            }
+        }
+    }
+
+    /// Puts a datagram on the link, `up` (client to server) or down; traced if asked.
+    fn offer(&mut self, now: Instant, up: bool, datagram: Carried) {
+        let bytes = datagram.wire_len();
+        let (name, direction) = if up {
+            ("up", &mut self.up)
+        } else {
+            ("down", &mut self.down)
+        };
+        let Some(trace) = self.trace.as_mut() else {
+            direction.offer(now, datagram);
+            return;
+        };
+        let before = direction.counters();
+        direction.offer(now, datagram);
+        let fate = Fate::of(&before, &direction.counters());
+        let queued = direction.queued_bytes(now);
+        if let Err(e) = trace.offered(now, name, bytes, queued, fate) {
+            eprintln!("link-emulator: tracing stopped: {e}");
+            self.trace = None;
         }
     }
 

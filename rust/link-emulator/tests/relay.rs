@@ -1,7 +1,7 @@
 //! The relay binary between two plain UDP sockets on 127.0.0.1: it starts and says where it
 //! listens, carries datagrams both ways (each client to the server from a socket of its own), holds
 //! them for the link's delay, sends them at the link's rate, drops what overflows the queue, and
-//! reports its counts on `stats`.
+//! reports its counts on `stats`; with `--trace`, a line per datagram.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, UdpSocket};
@@ -17,6 +17,10 @@ struct Emulator {
 
 impl Emulator {
     fn start(server: SocketAddr, profile: &str) -> Emulator {
+        Emulator::start_with(server, profile, &[])
+    }
+
+    fn start_with(server: SocketAddr, profile: &str, extra: &[&str]) -> Emulator {
         let mut child = Command::new(env!("CARGO_BIN_EXE_link-emulator"))
             .args([
                 "--server",
@@ -26,6 +30,7 @@ impl Emulator {
                 "--seed",
                 "3",
             ])
+            .args(extra)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -160,4 +165,58 @@ fn the_rate_spaces_datagrams_and_the_queue_drops_the_excess() {
     );
     assert_eq!(emulator.count("up", "rate_bps"), 1_000_000);
     emulator.finish();
+}
+
+#[test]
+fn the_trace_has_a_line_per_datagram_with_the_queue_and_its_fate() {
+    let server = socket();
+    let path = std::env::temp_dir().join(format!("link-emulator-{}.trace", std::process::id()));
+    let trace = path.to_str().expect("a UTF-8 temp path");
+    // As above: 1 Mbit/s and 10,000 bytes of queue hold about 9 of 40 datagrams sent at once.
+    let mut emulator = Emulator::start_with(
+        server.local_addr().unwrap(),
+        "rate=1mbit,queue=10000",
+        &["--trace", trace],
+    );
+    let client = socket();
+    let payload = [7u8; 1000];
+    for _ in 0..40 {
+        client.send_to(&payload, emulator.addr).unwrap();
+    }
+    let mut buf = [0u8; 2000];
+    server
+        .set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
+    let mut arrived = 0;
+    while server.recv_from(&mut buf).is_ok() {
+        arrived += 1;
+    }
+    let drops = emulator.count("up", "queue_drops");
+    emulator.finish();
+    let text = std::fs::read_to_string(&path).expect("the trace was written");
+    std::fs::remove_file(&path).expect("remove the trace");
+    let lines: Vec<Vec<&str>> = text.lines().map(|l| l.split(' ').collect()).collect();
+    assert_eq!(lines.len(), 40, "{text}");
+    let mut last_ms = 0.0;
+    let mut most_queued = 0;
+    for words in &lines {
+        let [ms, direction, bytes, queued, fate] = words[..] else {
+            panic!("not five words: {words:?}");
+        };
+        let ms: f64 = ms.parse().expect("milliseconds");
+        assert!(ms >= last_ms, "in time order");
+        last_ms = ms;
+        assert_eq!((direction, bytes), ("up", "1028"));
+        let queued: usize = queued.parse().expect("bytes queued");
+        assert!(
+            queued <= 10_000,
+            "never more than the queue holds: {queued}"
+        );
+        most_queued = most_queued.max(queued);
+        assert!(["queued", "queue_drop"].contains(&fate), "{fate}");
+    }
+    let dropped = lines.iter().filter(|w| w[4] == "queue_drop").count() as u64;
+    assert_eq!(dropped, drops, "the trace's drops are the counts'");
+    assert_eq!(arrived as u64, 40 - dropped);
+    assert!(most_queued >= 8 * 1028, "the queue filled: {most_queued}");
 }
