@@ -483,14 +483,13 @@ impl RenetClient {
             }
             Some(Ok(slice)) => {
                 self.add_pending_ack(slice.sequence);
-                let channel_id = slice.channel_id;
-                let Some(channel) = self.receive_reliable_channels.get_mut(&channel_id) else {
-                    self.disconnect_with_reason(DisconnectReason::ReceivedInvalidChannelId(channel_id));
-                    return;
-                };
-                if let Err(error) = channel.process_slice_of(slice.message_id, slice.slice_index, slice.num_slices, slice.payload) {
-                    self.disconnect_with_reason(DisconnectReason::ReceiveChannelError { channel_id, error });
-                }
+                self.receive_reliable_slice(
+                    slice.channel_id,
+                    slice.message_id,
+                    slice.slice_index,
+                    slice.num_slices,
+                    slice.payload,
+                );
                 return;
             }
             None => {}
@@ -530,15 +529,10 @@ impl RenetClient {
                     channel.process_message(message);
                 }
             }
+            // PATCHED (openssl-dtls): reliable slices are read borrowed above; this arm stays for
+            // the match to be whole, through the same handling.
             Packet::ReliableSlice { channel_id, slice, .. } => {
-                let Some(channel) = self.receive_reliable_channels.get_mut(&channel_id) else {
-                    self.disconnect_with_reason(DisconnectReason::ReceivedInvalidChannelId(channel_id));
-                    return;
-                };
-
-                if let Err(error) = channel.process_slice(slice) {
-                    self.disconnect_with_reason(DisconnectReason::ReceiveChannelError { channel_id, error });
-                }
+                self.receive_reliable_slice(channel_id, slice.message_id, slice.slice_index, slice.num_slices, &slice.payload);
             }
             Packet::UnreliableSlice { channel_id, slice, .. } => {
                 let Some(channel) = self.receive_unreliable_channels.get_mut(&channel_id) else {
@@ -724,6 +718,18 @@ impl RenetClient {
         self.stats.sent_packets(out.packets.len() as u64, out.bytes);
 
         out.packets
+    }
+
+    // PATCHED (openssl-dtls): a received reliable slice to its channel (what upstream's
+    // `Packet::ReliableSlice` arm did), its payload borrowed from the packet.
+    fn receive_reliable_slice(&mut self, channel_id: u8, message_id: u64, slice_index: usize, num_slices: usize, payload: &[u8]) {
+        let Some(channel) = self.receive_reliable_channels.get_mut(&channel_id) else {
+            self.disconnect_with_reason(DisconnectReason::ReceivedInvalidChannelId(channel_id));
+            return;
+        };
+        if let Err(error) = channel.process_slice_of(message_id, slice_index, num_slices, payload) {
+            self.disconnect_with_reason(DisconnectReason::ReceiveChannelError { channel_id, error });
+        }
     }
 
     fn add_pending_ack(&mut self, sequence: u64) {
